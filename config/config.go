@@ -1,0 +1,285 @@
+// Package config is the schema of mcpctl.toml, the one file that describes an mcpctl
+// project. Every command reads the project through Load so that defaults and validation
+// live in one place.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the project file every command looks for.
+const FileName = "mcpctl.toml"
+
+// Defaults for keys a project file may leave out.
+const (
+	DefaultPath   = "/mcp"
+	DefaultPort   = 8000
+	DefaultAuth   = AuthAPIKey
+	DefaultRegion = "us"
+)
+
+// Auth modes of the generated server.
+const (
+	AuthAPIKey = "apikey"
+	AuthOAuth  = "oauth"
+	AuthNone   = "none"
+)
+
+// File is a decoded and defaulted mcpctl.toml.
+type File struct {
+	Project Project `toml:"project"`
+	Server  Server  `toml:"server"`
+	Deploy  Deploy  `toml:"deploy"`
+}
+
+// Project names the project.
+type Project struct {
+	Name string `toml:"name"`
+}
+
+// Server describes how the generated server runs.
+type Server struct {
+	Path           string   `toml:"path"`
+	Port           int      `toml:"port"`
+	Auth           string   `toml:"auth"`
+	Stateless      bool     `toml:"stateless"`
+	AllowedOrigins []string `toml:"allowed_origins"`
+}
+
+// Deploy holds per-platform deployment settings.
+type Deploy struct {
+	Heroku Heroku `toml:"heroku"`
+}
+
+// Heroku is the [deploy.heroku] table.
+type Heroku struct {
+	App    string `toml:"app"`
+	Region string `toml:"region"`
+}
+
+// Default returns the configuration of a new project called name.
+func Default(name string) *File {
+	return &File{
+		Project: Project{Name: name},
+		Server: Server{
+			Path:      DefaultPath,
+			Port:      DefaultPort,
+			Auth:      DefaultAuth,
+			Stateless: true,
+		},
+		Deploy: Deploy{Heroku: Heroku{Region: DefaultRegion}},
+	}
+}
+
+// NotFoundError is returned by Load when dir holds no project file.
+type NotFoundError struct{ Dir string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no %s in %s", FileName, e.Dir)
+}
+
+// Hint tells the user how to get a project file.
+func (e *NotFoundError) Hint() string {
+	return "run mcpctl inside a project made by `mcpctl init`, or create one with `mcpctl init NAME`"
+}
+
+// Load reads dir/mcpctl.toml.
+func Load(dir string) (*File, error) {
+	p := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, &NotFoundError{Dir: dir}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return Parse(p, data)
+}
+
+// Parse decodes and validates the contents of a project file. name is used in messages.
+// Unknown keys, wrong types and invalid values are errors that name the key and, where
+// it can be found, its line.
+func Parse(name string, data []byte) (*File, error) {
+	f := Default("")
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(f)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			msg := pe.Message
+			if pe.LastKey != "" {
+				msg = fmt.Sprintf("%s (key %s)", msg, pe.LastKey)
+			}
+			return nil, &Error{File: name, Problems: []Problem{{Line: pe.Position.Line, Message: msg}}}
+		}
+		return nil, &Error{File: name, Problems: []Problem{{Message: err.Error()}}}
+	}
+	lines := keyLines(data)
+	var probs []Problem
+	for _, k := range md.Undecoded() {
+		key := k.String()
+		probs = append(probs, Problem{Key: key, Line: lines[key], Message: "unknown key; see mcpctl.toml.example for the keys there are"})
+	}
+	for _, p := range f.validate() {
+		p.Line = lines[p.Key]
+		probs = append(probs, p)
+	}
+	if len(probs) > 0 {
+		return nil, &Error{File: name, Problems: probs}
+	}
+	return f, nil
+}
+
+// Problem is one thing wrong with a project file.
+type Problem struct {
+	Key     string
+	Line    int // 0 when unknown
+	Message string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", p.Line)
+	}
+	if p.Key != "" {
+		b.WriteString(p.Key + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Error lists every problem found in one project file.
+type Error struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	if len(e.Problems) == 1 {
+		return fmt.Sprintf("%s: %s", e.File, e.Problems[0])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problems:", e.File, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  " + p.String())
+	}
+	return b.String()
+}
+
+// Hint points at the documented schema.
+func (e *Error) Hint() string {
+	return "fix " + filepath.Base(e.File) + " (every key is documented in mcpctl.toml.example) and run the command again"
+}
+
+// Validate checks every value; it reports all problems, not just the first.
+func (f *File) Validate() error {
+	if probs := f.validate(); len(probs) > 0 {
+		return &Error{File: FileName, Problems: probs}
+	}
+	return nil
+}
+
+func (f *File) validate() []Problem {
+	var probs []Problem
+	add := func(key string, err error) {
+		if err != nil {
+			probs = append(probs, Problem{Key: key, Message: err.Error()})
+		}
+	}
+	add("project.name", CheckName(f.Project.Name))
+	add("server.path", CheckPath(f.Server.Path))
+	if f.Server.Port < 1 || f.Server.Port > 65535 {
+		add("server.port", fmt.Errorf("%d is not a TCP port (1-65535)", f.Server.Port))
+	}
+	switch f.Server.Auth {
+	case AuthAPIKey, AuthOAuth, AuthNone:
+	default:
+		add("server.auth", fmt.Errorf("%q is not one of apikey, oauth, none", f.Server.Auth))
+	}
+	for _, o := range f.Server.AllowedOrigins {
+		add("server.allowed_origins", CheckOrigin(o))
+	}
+	if f.Deploy.Heroku.App != "" {
+		add("deploy.heroku.app", CheckName(f.Deploy.Heroku.App))
+	}
+	switch f.Deploy.Heroku.Region {
+	case "us", "eu":
+	default:
+		add("deploy.heroku.region", fmt.Errorf("%q is not one of us, eu", f.Deploy.Heroku.Region))
+	}
+	return probs
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{2,29}$`)
+
+// CheckName validates a project name. Project names double as Heroku app names, so they
+// follow Heroku's rule: a lowercase letter, then lowercase letters, digits and dashes,
+// 3 to 30 characters in all.
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("a name is required")
+	case !nameRE.MatchString(name):
+		return fmt.Errorf("%q is not a valid name: use 3-30 characters, a lowercase letter first, then lowercase letters, digits or dashes", name)
+	case strings.HasSuffix(name, "-"):
+		return fmt.Errorf("%q is not a valid name: it may not end with a dash", name)
+	}
+	return nil
+}
+
+// CheckPath validates the MCP endpoint path.
+func CheckPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%q must start with /", p)
+	case p == "/":
+		return errors.New(`"/" would put the MCP endpoint over every other route; use a path such as /mcp`)
+	case strings.ContainsAny(p, "?# \t{}"), strings.Contains(p, "//"):
+		return fmt.Errorf("%q is not a plain URL path", p)
+	case p == "/health" || strings.HasPrefix(p, "/.well-known"):
+		return fmt.Errorf("%q is reserved for the server's own routes", p)
+	case len(p) > 1 && strings.HasSuffix(p, "/"):
+		return fmt.Errorf("%q must not end with /", p)
+	}
+	if u, err := url.Parse(p); err != nil || u.Path != p {
+		return fmt.Errorf("%q is not a plain URL path", p)
+	}
+	return nil
+}
+
+// CheckOrigin validates one CORS origin: an exact scheme://host[:port], never "*".
+func CheckOrigin(o string) error {
+	if o == "*" || strings.Contains(o, "*") {
+		return fmt.Errorf("%q: wildcards are refused; list each origin exactly, such as https://app.example.com", o)
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin: use scheme://host[:port], such as https://app.example.com", o)
+	}
+	if strings.HasSuffix(o, "/") {
+		return fmt.Errorf("%q: an origin has no trailing slash", o)
+	}
+	return nil
+}
+
+// Env returns the server settings as the environment variables the generated server
+// reads, so that `mcpctl dev` and deployments run it with what mcpctl.toml says.
+func (f *File) Env() []string {
+	return []string{
+		"MCP_PATH=" + f.Server.Path,
+		"MCP_AUTH=" + f.Server.Auth,
+		"MCP_STATELESS=" + strconv.FormatBool(f.Server.Stateless),
+		"MCP_ALLOWED_ORIGINS=" + strings.Join(f.Server.AllowedOrigins, ","),
+	}
+}

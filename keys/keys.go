@@ -1,0 +1,73 @@
+// Package keys makes and recognises mcpctl API keys.
+package keys
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Prefix starts every key, so that secret scanners and `mcpctl doctor` can spot a leaked one.
+const Prefix = "mcpk_"
+
+// HashPrefix starts every key hash the generated server accepts in MCP_API_KEY_HASHES.
+const HashPrefix = "sha256:"
+
+// entropyBytes is 256 bits.
+const entropyBytes = 32
+
+// keyRE matches a whole key: the prefix and 43 base64url characters (256 bits, unpadded).
+var keyRE = regexp.MustCompile(`^` + Prefix + `[A-Za-z0-9_-]{43}$`)
+
+// findRE finds keys inside other text (files, git history).
+var findRE = regexp.MustCompile(Prefix + `[A-Za-z0-9_-]{43}`)
+
+// Generate returns a new key made of 256 bits from crypto/rand.
+func Generate() (string, error) {
+	b := make([]byte, entropyBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("reading random bytes for a key: %w", err)
+	}
+	return Prefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Hash returns the form of key that a platform may hold: "sha256:" and the hex digest.
+func Hash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return HashPrefix + hex.EncodeToString(sum[:])
+}
+
+// Fingerprint is a short, safe-to-show identifier of a key: the first 8 hex digits of its hash.
+func Fingerprint(key string) string {
+	return strings.TrimPrefix(Hash(key), HashPrefix)[:8]
+}
+
+// LooksLikeKey reports whether s is exactly one mcpctl key.
+func LooksLikeKey(s string) bool { return keyRE.MatchString(s) }
+
+// Find returns every key found in text.
+func Find(text []byte) []string {
+	var found []string
+	for _, m := range findRE.FindAll(text, -1) {
+		found = append(found, string(m))
+	}
+	return found
+}
+
+// Equal compares two keys in constant time.
+func Equal(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// Mask hides all but the prefix and the last four characters of a key, for display.
+func Mask(key string) string {
+	if len(key) <= len(Prefix)+4 {
+		return strings.Repeat("•", len(key))
+	}
+	return key[:len(Prefix)] + strings.Repeat("•", 8) + key[len(key)-4:]
+}

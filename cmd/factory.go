@@ -1,0 +1,33 @@
+// Package cmd is mcpctl's command tree: one file per verb, each turning flags into an
+// options struct and calling into the package that does the work.
+package cmd
+
+import (
+	"os"
+
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/iostreams"
+)
+
+// Factory carries what commands depend on, so tests can substitute each part.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Executor  executor.Executor
+	Version   string
+	Getwd     func() (string, error)
+	Getenv    func(string) string
+	// Executable is the path of the running mcpctl, for configs that start it again.
+	Executable func() (string, error)
+}
+
+// NewFactory returns the factory of a real process.
+func NewFactory(version string) *Factory {
+	return &Factory{
+		IOStreams:  iostreams.System(),
+		Executor:   executor.System{},
+		Version:    version,
+		Getwd:      os.Getwd,
+		Getenv:     os.Getenv,
+		Executable: os.Executable,
+	}
+}

@@ -1,0 +1,49 @@
+package cmd
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mcpctl <command>",
+		Short: "Build, run and deploy remote MCP servers",
+		Long: `mcpctl scaffolds, runs and deploys remote MCP servers: Model Context Protocol servers on
+the Streamable HTTP transport, authenticated, on a public URL.`,
+		Example: `  mcpctl init weather          # new project in ./weather
+  cd weather && mcpctl dev     # run it locally with hot reload`,
+		Version:       f.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetVersionTemplate("mcpctl {{.Version}}\n")
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	root.SetIn(f.IOStreams.In)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &FlagError{err: err}
+	})
+	root.CompletionOptions.HiddenDefaultCmd = false
+
+	root.AddCommand(newInitCmd(f, nil))
+	root.AddCommand(newCompletionCmd(f))
+	return root
+}
+
+// noArgs, exactArgs and maxArgs wrap cobra's argument checks as usage errors.
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := cobra.MaximumNArgs(n)(c, args); err != nil {
+			return &FlagError{err: err}
+		}
+		return nil
+	}
+}
+
+// IsUnknownCommand reports cobra's error for a verb that does not exist, which is a usage error.
+func IsUnknownCommand(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "unknown command")
+}

@@ -1,0 +1,173 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseFullFile(t *testing.T) {
+	f, err := Parse("mcpctl.toml", []byte(`
+[project]
+name = "weather"
+
+[server]
+path = "/api/mcp"
+port = 9000
+auth = "none"
+stateless = false
+allowed_origins = ["https://app.example.com", "http://localhost:5173"]
+
+[deploy.heroku]
+app = "weather-prod"
+region = "eu"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := File{
+		Project: Project{Name: "weather"},
+		Server:  Server{Path: "/api/mcp", Port: 9000, Auth: "none", Stateless: false, AllowedOrigins: []string{"https://app.example.com", "http://localhost:5173"}},
+		Deploy:  Deploy{Heroku: Heroku{App: "weather-prod", Region: "eu"}},
+	}
+	if f.Project != want.Project || f.Server.Path != want.Server.Path || f.Server.Port != want.Server.Port ||
+		f.Server.Auth != want.Server.Auth || f.Server.Stateless || len(f.Server.AllowedOrigins) != 2 || f.Deploy != want.Deploy {
+		t.Fatalf("got %+v\nwant %+v", f, want)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Server.Path != "/mcp" || f.Server.Port != 8000 || f.Server.Auth != "apikey" || !f.Server.Stateless || f.Deploy.Heroku.Region != "us" {
+		t.Fatalf("defaults not applied: %+v", f)
+	}
+}
+
+func TestStatelessFalseOverridesDefault(t *testing.T) {
+	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n[server]\nstateless = false\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Server.Stateless {
+		t.Fatal("stateless = false was read as true")
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, toml string
+		want       []string // substrings of the error
+	}{
+		{"unknown key", "[project]\nname = \"weather\"\n[server]\nprot = 80\n", []string{"line 4", "server.prot", "unknown key"}},
+		{"unknown table", "[project]\nname = \"weather\"\n[deploy.fly]\napp = \"x\"\n", []string{"deploy.fly.app", "unknown key"}},
+		{"wrong type", "[project]\nname = \"weather\"\n[server]\nport = \"8000\"\n", []string{"server.port"}},
+		{"syntax", "[project]\nname = \"x\"\nport 80\n", []string{"line 3"}},
+		{"missing name", "[server]\nport = 80\n", []string{"project.name", "required"}},
+		{"bad name", "[project]\nname = \"My_Server\"\n", []string{"line 2", "project.name"}},
+		{"path without slash", "[project]\nname = \"weather\"\n[server]\npath = \"mcp\"\n", []string{"line 4", "server.path", "must start with /"}},
+		{"port range", "[project]\nname = \"weather\"\n[server]\nport = 70000\n", []string{"server.port", "1-65535"}},
+		{"port zero", "[project]\nname = \"weather\"\n[server]\nport = 0\n", []string{"server.port"}},
+		{"auth", "[project]\nname = \"weather\"\n[server]\nauth = \"basic\"\n", []string{"server.auth", "apikey, oauth, none"}},
+		{"wildcard origin", "[project]\nname = \"weather\"\n[server]\nallowed_origins = [\"*\"]\n", []string{"server.allowed_origins", "wildcards"}},
+		{"origin with path", "[project]\nname = \"weather\"\n[server]\nallowed_origins = [\"https://a.example.com/app\"]\n", []string{"not an origin"}},
+		{"origins not a list", "[project]\nname = \"weather\"\n[server]\nallowed_origins = \"https://a.example.com\"\n", []string{"allowed_origins"}},
+		{"stateless not bool", "[project]\nname = \"weather\"\n[server]\nstateless = \"yes\"\n", []string{"stateless"}},
+		{"region", "[project]\nname = \"weather\"\n[deploy.heroku]\nregion = \"asia\"\n", []string{"deploy.heroku.region"}},
+		{"app name", "[project]\nname = \"weather\"\n[deploy.heroku]\napp = \"Bad App\"\n", []string{"deploy.heroku.app"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("mcpctl.toml", []byte(tc.toml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var cfgErr *Error
+			if !errors.As(err, &cfgErr) {
+				t.Fatalf("error %T, want *config.Error", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := Parse("mcpctl.toml", []byte("[project]\nname = \"X\"\n[server]\nport = -1\nauth = \"x\"\n"))
+	var cfgErr *Error
+	if !errors.As(err, &cfgErr) || len(cfgErr.Problems) != 3 {
+		t.Fatalf("got %v, want 3 problems", err)
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"abc": true, "weather-server": true, "a1-b2": true, strings.Repeat("a", 30): true,
+		"ab": false, strings.Repeat("a", 31): false, "1abc": false, "-abc": false, "abc-": false,
+		"Abc": false, "ab_c": false, "ab.c": false, "": false, "ab c": false,
+	} {
+		if err := CheckName(name); (err == nil) != ok {
+			t.Errorf("CheckName(%q) = %v, want ok=%v", name, err, ok)
+		}
+	}
+}
+
+func TestCheckPath(t *testing.T) {
+	for p, ok := range map[string]bool{
+		"/mcp": true, "/api/mcp": true, "/v1/mcp-server": true,
+		"mcp": false, "/": false, "/mcp/": false, "/a b": false, "/health": false, "/.well-known/x": false, "//mcp": false, "/mcp?x=1": false,
+	} {
+		if err := CheckPath(p); (err == nil) != ok {
+			t.Errorf("CheckPath(%q) = %v, want ok=%v", p, err, ok)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(dir)
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || nf.Hint() == "" {
+		t.Fatalf("missing file: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, FileName), []byte("[project]\nname = \"weather\"\n"), 0o644)
+	f, err := Load(dir)
+	if err != nil || f.Project.Name != "weather" {
+		t.Fatalf("Load: %v %+v", err, f)
+	}
+}
+
+func TestEnv(t *testing.T) {
+	f := Default("weather")
+	f.Server.Stateless = false
+	f.Server.AllowedOrigins = []string{"https://a.example.com", "https://b.example.com"}
+	got := strings.Join(f.Env(), " ")
+	for _, w := range []string{"MCP_PATH=/mcp", "MCP_AUTH=apikey", "MCP_STATELESS=false", "MCP_ALLOWED_ORIGINS=https://a.example.com,https://b.example.com"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("Env() = %s, lacks %s", got, w)
+		}
+	}
+}
+
+// The documented example must stay a valid project file with every key in it.
+func TestExampleFileIsValidAndComplete(t *testing.T) {
+	data, err := os.ReadFile("../mcpctl.toml.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("mcpctl.toml.example", data); err != nil {
+		t.Fatal(err)
+	}
+	lines := keyLines(data)
+	for _, k := range []string{"project.name", "server.path", "server.port", "server.auth", "server.stateless", "server.allowed_origins", "deploy.heroku.app", "deploy.heroku.region"} {
+		if lines[k] == 0 {
+			t.Errorf("mcpctl.toml.example does not document %s", k)
+		}
+	}
+}

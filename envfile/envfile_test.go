@@ -1,0 +1,66 @@
+package envfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestUpdateKeepsCommentsAndOrder(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".env")
+	orig := "# my secrets\nFOO=1\n\nMCP_API_KEY=old # inline\nexport BAR=\"two words\"\n"
+	os.WriteFile(p, []byte(orig), 0o644)
+	if err := Update(p, map[string]string{"MCP_API_KEY": "new", "ZED": "a b"}, "FOO"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	want := "# my secrets\n\nMCP_API_KEY=new\nexport BAR=\"two words\"\nZED=\"a b\"\n"
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != Mode {
+		t.Errorf("mode %o, want 600", st.Mode().Perm())
+	}
+	vars, err := Read(p)
+	if err != nil || vars["ZED"] != "a b" || vars["BAR"] != "two words" || vars["MCP_API_KEY"] != "new" {
+		t.Fatalf("Read = %v, %v", vars, err)
+	}
+}
+
+func TestUpdateCreatesAndQuotes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".env")
+	val := `it's "quoted" $HOME \n`
+	if err := Update(p, map[string]string{"A": val}); err != nil {
+		t.Fatal(err)
+	}
+	vars, _ := Read(p)
+	if vars["A"] != val {
+		t.Fatalf("round trip: %q != %q", vars["A"], val)
+	}
+}
+
+func TestUpdateRefusesBadInput(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".env")
+	if err := Update(p, map[string]string{"1BAD": "x"}); err == nil {
+		t.Error("accepted an invalid name")
+	}
+	if err := Update(p, map[string]string{"A": "x\ny"}); err == nil {
+		t.Error("accepted a multi-line value")
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Error("a refused update created the file")
+	}
+}
+
+func TestCheckMode(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(p, []byte("A=1\n"), 0o644)
+	if err := CheckMode(p); err == nil {
+		t.Fatal("0644 not reported")
+	}
+	os.Chmod(p, 0o600)
+	if err := CheckMode(p); err != nil {
+		t.Fatal(err)
+	}
+}

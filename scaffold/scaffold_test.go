@@ -1,0 +1,153 @@
+package scaffold
+
+import (
+	"errors"
+	"go/format"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/mcpctl/mcpctl/config"
+)
+
+func TestRenderMissingKeyFails(t *testing.T) {
+	fsys := fstest.MapFS{"a.txt.tmpl": {Data: []byte("{{.Nope}}")}}
+	if _, err := Render(fsys, struct{ Name string }{"x"}, nil); err == nil {
+		t.Fatal("a missing template key rendered")
+	}
+}
+
+func TestRenderRefusesPathTraversal(t *testing.T) {
+	for _, renames := range []map[string]string{
+		{"Name": ".."},
+		{"Name": "../escape"},
+		{"Name": "/abs"},
+		{"Name": `..\win`},
+	} {
+		fsys := fstest.MapFS{"cmd/__Name__/main.go.tmpl": {Data: []byte("package main")}}
+		if p, err := Render(fsys, struct{}{}, renames); err == nil {
+			t.Errorf("rename %q rendered to %s", renames["Name"], p.Files[0].Path)
+		}
+	}
+	if err := (&Plan{}).Add(File{Path: "../x"}); err == nil {
+		t.Error("Add accepted ../x")
+	}
+}
+
+func TestApplyRefusesNonEmptyDir(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("mine"), 0o644)
+	err := Apply(dir, &Plan{Files: []File{{Path: "new.txt", Mode: 0o644, Data: []byte("x")}}})
+	var ne *NotEmptyError
+	if !errors.As(err, &ne) || ne.Hint() == "" {
+		t.Fatalf("got %v, want NotEmptyError", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.txt")); err == nil {
+		t.Fatal("wrote into a non-empty directory")
+	}
+}
+
+func TestApplyRollsBackOnFailure(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "proj")
+	// The second file cannot be created because the first one is a file where it needs a
+	// directory: Apply must remove what it had written, the project directory included.
+	plan := &Plan{Files: []File{
+		{Path: "a", Mode: 0o644, Data: []byte("x")},
+		{Path: "a/b", Mode: 0o644, Data: []byte("y")},
+	}}
+	if err := Apply(dir, plan); err == nil {
+		t.Fatal("no error")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("left %s behind", dir)
+	}
+}
+
+func TestWriteNewNeverReplaces(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, []byte("mine"), 0o644)
+	if err := writeNew(p, []byte("theirs"), 0o644); err == nil {
+		t.Fatal("replaced an existing file")
+	}
+	if data, _ := os.ReadFile(p); string(data) != "mine" {
+		t.Fatalf("content changed to %q", data)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(p)); len(entries) != 1 {
+		t.Fatalf("left temporary files: %d entries", len(entries))
+	}
+}
+
+func TestProjectPlan(t *testing.T) {
+	for _, auth := range []string{config.AuthAPIKey, config.AuthNone} {
+		t.Run(auth, func(t *testing.T) {
+			p := Project{Name: "weather", Module: "github.com/you/weather", Path: "/api/mcp", Port: 9100, Auth: auth, Stateless: true}
+			plan, key, err := p.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string]File{}
+			for _, f := range plan.Files {
+				files[f.Path] = f
+				if strings.HasSuffix(f.Path, ".go") {
+					if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
+						t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
+					}
+				}
+				if strings.Contains(string(f.Data), "{{") {
+					t.Errorf("%s has an unrendered template action", f.Path)
+				}
+			}
+			for _, want := range []string{"go.mod", "go.sum", "Procfile", "app.json", ".gitignore", "mcpctl.toml", "cmd/weather/main.go", "tools/tools.go", "internal/server/server.go"} {
+				if _, ok := files[want]; !ok {
+					t.Errorf("plan lacks %s", want)
+				}
+			}
+			if got := string(files["Procfile"].Data); got != "web: bin/weather\n" {
+				t.Errorf("Procfile %q", got)
+			}
+			if !strings.Contains(string(files["go.mod"].Data), "module github.com/you/weather\n") ||
+				!strings.Contains(string(files["go.mod"].Data), "// +heroku goVersion go") {
+				t.Errorf("go.mod:\n%s", files["go.mod"].Data)
+			}
+			if !strings.Contains(string(files[".gitignore"].Data), ".env") || !strings.Contains(string(files[".gitignore"].Data), "/bin/") {
+				t.Errorf(".gitignore:\n%s", files[".gitignore"].Data)
+			}
+			cfg, err := config.Parse("mcpctl.toml", files["mcpctl.toml"].Data)
+			if err != nil || cfg.Server.Path != "/api/mcp" || cfg.Server.Port != 9100 || cfg.Server.Auth != auth {
+				t.Errorf("mcpctl.toml: %v %+v", err, cfg)
+			}
+			env, hasEnv := files[".env"]
+			if auth == config.AuthAPIKey {
+				if !hasEnv || env.Mode != 0o600 || !strings.Contains(string(env.Data), "MCP_API_KEY="+key+"\n") {
+					t.Errorf(".env planned as %+v", env)
+				}
+			} else if hasEnv || key != "" {
+				t.Error("auth none got a key")
+			}
+		})
+	}
+}
+
+func TestProjectValidate(t *testing.T) {
+	ok := Project{Name: "weather", Module: "weather", Path: "/mcp", Port: 8000, Auth: "apikey"}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(*Project){
+		"name":   func(p *Project) { p.Name = "W" },
+		"module": func(p *Project) { p.Module = "a b" },
+		"path":   func(p *Project) { p.Path = "mcp" },
+		"port":   func(p *Project) { p.Port = 0 },
+		"oauth":  func(p *Project) { p.Auth = "oauth" },
+		"auth":   func(p *Project) { p.Auth = "basic" },
+	} {
+		p := ok
+		mutate(&p)
+		if err := p.Validate(); err == nil {
+			t.Errorf("%s: invalid project accepted", name)
+		}
+	}
+}

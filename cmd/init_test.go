@@ -1,0 +1,174 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/iostreams"
+)
+
+func testFactory(t *testing.T, cwd string) (*Factory, *bytes.Buffer, *bytes.Buffer, *executor.Stub) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	stub := &executor.Stub{}
+	return &Factory{
+		IOStreams: ios,
+		Executor:  stub,
+		Version:   "test",
+		Getwd:     func() (string, error) { return cwd, nil },
+		Getenv:    func(string) string { return "" },
+	}, out, errOut, stub
+}
+
+func execute(t *testing.T, f *Factory, args ...string) error {
+	t.Helper()
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	return root.ExecuteContext(context.Background())
+}
+
+func TestInitFlags(t *testing.T) {
+	f, _, _, _ := testFactory(t, t.TempDir())
+	var got *initOptions
+	root := NewRootCmd(f)
+	for _, c := range root.Commands() {
+		if c.Name() == "init" {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(newInitCmd(f, func(_ context.Context, o *initOptions) error { got = o; return nil }))
+	root.SetArgs([]string{"init", "dir", "--name", "my-app", "--module", "example.com/my-app", "--auth", "none", "--path", "/x", "--port", "9001", "--no-git", "--yes"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	p := got.Project
+	if got.Dir != "dir" || p.Name != "my-app" || p.Module != "example.com/my-app" || p.Auth != "none" || p.Path != "/x" || p.Port != 9001 || !got.NoGit || !got.Yes {
+		t.Fatalf("options %+v", got)
+	}
+	if !got.nameSet || !got.authSet || !got.pathSet || !got.portSet || !got.moduleSet {
+		t.Fatal("flags not recorded as set")
+	}
+}
+
+func TestInitUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"init", "a", "b"},
+		{"init", "x", "--port", "http"},
+		{"init", "x", "--auth", "oauth"},
+		{"init", "--yes"},
+		{"init", "Bad", "--yes"},
+	} {
+		f, _, _, _ := testFactory(t, t.TempDir())
+		if err := execute(t, f, args...); !IsUsageError(err) {
+			t.Errorf("%v: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestInitRunsGit(t *testing.T) {
+	cwd := t.TempDir()
+	f, out, _, stub := testFactory(t, cwd)
+	stub.On("git", []string{"rev-parse"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+	stub.On("git", []string{"init"}, executor.Result{}, nil)
+	stub.On("git", []string{"add", "--all"}, executor.Result{}, nil)
+	stub.On("git", []string{"ls-files"}, executor.Result{}, nil)
+	stub.On("git", []string{"var"}, executor.Result{Stdout: []byte("A <a@b> 1 +0000\n")}, nil)
+	stub.On("git", []string{"commit"}, executor.Result{}, nil)
+	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if unused := stub.Unused(); len(unused) > 0 {
+		t.Errorf("git steps not run: %v (ran %v)", unused, stub.Calls())
+	}
+	if !strings.Contains(out.String(), "cd weather") || !strings.Contains(out.String(), "mcpctl dev") {
+		t.Errorf("no next steps:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(cwd, "weather", "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInitWithoutGitInstalled(t *testing.T) {
+	cwd := t.TempDir()
+	f, _, errOut, stub := testFactory(t, cwd)
+	stub.Missing = []string{"git"}
+	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if len(stub.Calls()) != 0 || !strings.Contains(errOut.String(), "git is not installed") {
+		t.Errorf("calls %v, stderr %q", stub.Calls(), errOut)
+	}
+}
+
+func TestInitInsideRepositoryMakesNoNestedRepo(t *testing.T) {
+	cwd := t.TempDir()
+	f, _, errOut, stub := testFactory(t, cwd)
+	stub.On("git", []string{"rev-parse"}, executor.Result{Stdout: []byte("/monorepo\n")}, nil)
+	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if calls := stub.Calls(); len(calls) != 1 || !strings.Contains(errOut.String(), "/monorepo") {
+		t.Errorf("calls %v, stderr %q", calls, errOut)
+	}
+}
+
+func TestInitDryRunWritesNothing(t *testing.T) {
+	cwd := t.TempDir()
+	f, out, _, _ := testFactory(t, cwd)
+	if err := execute(t, f, "init", "weather", "--yes", "--dry-run"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "cmd/weather/main.go") || !strings.Contains(out.String(), ".env") {
+		t.Errorf("plan not printed:\n%s", out)
+	}
+	if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+		t.Fatal("dry run wrote files")
+	}
+}
+
+// The wizard runs only on a terminal; fed keystrokes, it produces the same project the
+// flags would.
+func TestInitWizard(t *testing.T) {
+	cwd := t.TempDir()
+	f, _, _, stub := testFactory(t, cwd)
+	stub.Missing = []string{"git"}
+	f.IOStreams.SetTTY(true)
+	in := f.IOStreams.In.(*bytes.Buffer)
+	// name, module (empty: default), auth (first option), path, port
+	in.WriteString("wiz-app\r\r\r\r\r")
+	if err := execute(t, f, "init"); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(cwd, "wiz-app", "mcpctl.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `name = "wiz-app"`) || !strings.Contains(string(data), `auth = "apikey"`) {
+		t.Fatalf("mcpctl.toml:\n%s", data)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish", "powershell"} {
+		f, out, _, _ := testFactory(t, t.TempDir())
+		if err := execute(t, f, "completion", sh); err != nil || !strings.Contains(out.String(), "mcpctl") {
+			t.Errorf("%s: %v, %d bytes", sh, err, out.Len())
+		}
+	}
+	f, _, _, _ := testFactory(t, t.TempDir())
+	if err := execute(t, f, "completion", "tcsh"); !IsUsageError(err) {
+		t.Errorf("tcsh: %v", err)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	f, out, _, _ := testFactory(t, t.TempDir())
+	if err := execute(t, f, "--version"); err != nil || out.String() != "mcpctl test\n" {
+		t.Fatalf("%v %q", err, out)
+	}
+}

@@ -1,0 +1,221 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// mcpctl runs the built binary in dir and returns its stdout, stderr and exit code.
+func mcpctl(t *testing.T, dir string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	c := exec.Command(mcpctlBin, args...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), "NO_COLOR=1", "CI=true")
+	c.Env = append(c.Env, env...)
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	err := c.Run()
+	code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running mcpctl %v: %v", args, err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+// gitEnv gives git an identity, so that init's first commit happens on any machine.
+var gitEnv = []string{
+	"GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@example.com",
+	"GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@example.com",
+}
+
+// initProject runs `mcpctl init NAME --yes` in a temporary directory and returns the
+// project directory.
+func initProject(t *testing.T, name string, extra ...string) string {
+	t.Helper()
+	parent := t.TempDir()
+	args := append([]string{"init", name, "--yes"}, extra...)
+	out, errOut, code := mcpctl(t, parent, gitEnv, args...)
+	if code != 0 {
+		t.Fatalf("mcpctl init exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	return filepath.Join(parent, name)
+}
+
+// run runs a command in dir and fails the test on error.
+func run(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	c := exec.Command(name, args...)
+	c.Dir = dir
+	out, err := c.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// freePort asks the kernel for a loopback port that is free now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// dotenv reads a generated project's .env.
+func dotenv(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	vars, err := godotenv.Read(filepath.Join(dir, ".env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vars
+}
+
+// procfileWeb returns the command of the Procfile's web process.
+func procfileWeb(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "Procfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if cmd, ok := strings.CutPrefix(sc.Text(), "web:"); ok {
+			return strings.Fields(cmd)
+		}
+	}
+	t.Fatalf("Procfile has no web process:\n%s", data)
+	return nil
+}
+
+// server is a started generated server.
+type server struct {
+	cmd    *exec.Cmd
+	url    string // base URL, no path
+	stderr *syncBuffer
+	done   chan error
+}
+
+// startServer runs the Procfile's web command in dir the way a platform does: with PORT
+// set, and the given environment. It waits for /health.
+func startServer(t *testing.T, dir string, env ...string) *server {
+	t.Helper()
+	argv := procfileWeb(t, dir)
+	port := freePort(t)
+	c := exec.Command(filepath.Join(dir, argv[0]), argv[1:]...)
+	c.Dir = dir
+	c.Env = append(os.Environ(), append([]string{fmt.Sprintf("PORT=%d", port)}, env...)...)
+	s := &server{cmd: c, url: fmt.Sprintf("http://127.0.0.1:%d", port), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c.Stdout, c.Stderr = s.stderr, s.stderr
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- c.Wait() }()
+	t.Cleanup(func() {
+		if c.ProcessState == nil {
+			_ = c.Process.Kill()
+			<-s.done
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("server exited before it was healthy: %v\n%s", err, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not healthy after 20s:\n%s", s.stderr.String())
+		}
+	}
+}
+
+// stop sends SIGTERM and returns the exit error (nil for status 0).
+func (s *server) stop(t *testing.T) error {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server did not exit 30s after SIGTERM:\n%s", s.stderr.String())
+		return nil
+	}
+}
+
+// headerTransport adds fixed headers to every request: go-sdk's client transport has no
+// headers field.
+type headerTransport struct{ header http.Header }
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range h.header {
+		r.Header[k] = v
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// connect opens an MCP client session to endpoint with the given headers.
+func connect(t *testing.T, endpoint string, header http.Header) (*mcp.ClientSession, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	transport := &mcp.StreamableClientTransport{
+		Endpoint:             endpoint,
+		HTTPClient:           &http.Client{Transport: headerTransport{header}},
+		MaxRetries:           1,
+		DisableStandaloneSSE: true,
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "mcpctl-e2e", Version: "0"}, nil).Connect(ctx, transport, nil)
+	if err == nil {
+		t.Cleanup(func() { cs.Close() })
+	}
+	return cs, err
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and the test reading it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

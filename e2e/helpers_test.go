@@ -71,7 +71,7 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 }
 
 // freePort asks the kernel for a loopback port that is free now.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

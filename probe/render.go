@@ -1,0 +1,90 @@
+package probe
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// ANSI colours for the human report; used only when the caller says colour is on.
+const (
+	ansiGreen  = "\x1b[32m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiDim    = "\x1b[2m"
+	ansiReset  = "\x1b[0m"
+)
+
+// stepNameWidth aligns step names in the human report.
+const stepNameWidth = len(StepOAuthResource)
+
+// WriteStep writes one step as a line of the human report, with its hint on the next
+// line for failures and warnings. The symbols carry the meaning without colour.
+func WriteStep(w io.Writer, s Step, color bool) {
+	sym, col := "✓", ansiGreen
+	switch s.Status {
+	case StatusFail:
+		sym, col = "✗", ansiRed
+	case StatusWarn:
+		sym, col = "!", ansiYellow
+	case StatusSkip:
+		sym, col = "-", ansiDim
+	}
+	dur := ""
+	if s.Status != StatusSkip {
+		dur = formatMillis(s.DurationMS)
+	}
+	line := fmt.Sprintf("%s %-*s %7s  %s", sym, stepNameWidth, s.Name, dur, s.Detail)
+	if color {
+		line = col + sym + ansiReset + line[len(sym):]
+	}
+	fmt.Fprintln(w, line)
+	if s.Hint != "" && s.Status != StatusPass {
+		// Under the detail column: symbol, name, duration and their separators.
+		fmt.Fprintf(w, "%*s→ %s\n", stepNameWidth+12, "", s.Hint)
+	}
+}
+
+// WriteVerdict writes the closing lines of the human report: the summary, and for a
+// failure the next step and the exit code.
+func (r *Report) WriteVerdict(w io.Writer, color bool) {
+	fmt.Fprintln(w)
+	if r.OK {
+		msg := "OK " + r.Summary
+		if color {
+			msg = ansiGreen + "OK" + ansiReset + " " + r.Summary
+		}
+		fmt.Fprintf(w, "%s in %s\n", msg, formatMillis(r.DurationMS))
+		return
+	}
+	label := "FAILED"
+	if color {
+		label = ansiRed + label + ansiReset
+	}
+	fmt.Fprintf(w, "%s (%s, exit %d): %s\n", label, r.Class, r.ExitCode, r.Summary)
+	if r.Hint != "" {
+		fmt.Fprintf(w, "Next: %s\n", r.Hint)
+	}
+}
+
+// WriteText writes the whole human report: a header, every step, and the verdict.
+func (r *Report) WriteText(w io.Writer, color bool) {
+	WriteHeader(w, r.URL)
+	for _, s := range r.Steps {
+		WriteStep(w, s, color)
+	}
+	r.WriteVerdict(w, color)
+}
+
+// WriteHeader writes the line that opens the human report, before any step has run.
+func WriteHeader(w io.Writer, url string) {
+	fmt.Fprintf(w, "Checking %s\n\n", url)
+}
+
+func formatMillis(ms int64) string {
+	d := time.Duration(ms) * time.Millisecond
+	if d < time.Second {
+		return fmt.Sprintf("%dms", ms)
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}

@@ -1,0 +1,251 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/probe"
+)
+
+// defaultKeyEnv is the variable the key is read from when --key-env is not given.
+const defaultKeyEnv = "MCP_API_KEY"
+
+type checkOptions struct {
+	IO      *iostreams.IOStreams
+	Getwd   func() (string, error)
+	Getenv  func(string) string
+	Version string
+	// HTTPClient replaces the default client (tests: a client trusting a test CA).
+	HTTPClient *http.Client
+
+	URL       string
+	KeyEnv    string
+	KeyHeader string
+	Headers   []string
+	Call      string
+	Args      string
+	Timeout   time.Duration
+	RetryFor  time.Duration
+	JSON      bool
+
+	keyEnvSet bool
+	header    http.Header
+	args      json.RawMessage
+	// now and sleep replace the probe's clock in tests.
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+func newCheckCmd(f *Factory, runF func(context.Context, *checkOptions) error) *cobra.Command {
+	opts := &checkOptions{IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
+	c := &cobra.Command{
+		Use:   "check URL",
+		Short: "Verify an MCP endpoint as a real client would",
+		Long: `Verify any MCP endpoint (Streamable HTTP) the way a client uses it: reach it over TCP and
+TLS, check that a request without credentials is rejected, initialize a session, list the
+tools and, with --call, call one. Each step is timed; a failure says what went wrong and
+what to do next, and has its own exit code.
+
+The API key is read from the variable --key-env names (default MCP_API_KEY), in the
+environment or else in ./.env, and sent in the x-api-key header (--key-header changes it).
+For OAuth servers, check follows the discovery chain (protected-resource and
+authorization-server metadata); pass a token with --header 'Authorization: Bearer …' to
+run the MCP steps too.
+
+A sleeping or booting server (502/503/504, Heroku router errors, timeouts) is retried
+with backoff for up to --retry-for. A base URL without the MCP path is tried with /mcp.
+
+Exit codes:
+` + probe.ExitCodeHelp() + `    2  usage              invalid flags or URL
+  130  interrupted        stopped by Ctrl-C or SIGTERM
+`,
+		Example: `  mcpctl check https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp
+  mcpctl check http://127.0.0.1:8000/mcp --call say_hello --args '{"name":"Ada"}'
+  mcpctl check https://example.com/mcp --key-env PROD_MCP_KEY --json
+  mcpctl check https://example.com/mcp --header 'Authorization: Bearer eyJ…'`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return FlagErrorf("check needs exactly one URL, e.g. `mcpctl check https://HOST/mcp`")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.URL = args[0]
+			opts.keyEnvSet = c.Flags().Changed("key-env")
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runCheck(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.KeyEnv, "key-env", defaultKeyEnv, "environment variable (or ./.env entry) holding the API key")
+	fl.StringVar(&opts.KeyHeader, "key-header", probe.DefaultKeyHeader, "header that carries the key (\"Authorization\" sends it as a bearer token)")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
+	fl.StringVar(&opts.Call, "call", "", "call this tool after listing the tools")
+	fl.StringVar(&opts.Args, "args", "", "arguments of the --call tool, as a JSON object")
+	fl.DurationVar(&opts.Timeout, "timeout", probe.DefaultTimeout, "timeout of each request")
+	fl.DurationVar(&opts.RetryFor, "retry-for", time.Minute, "keep retrying a sleeping or booting server for this long (0: never retry)")
+	fl.BoolVar(&opts.JSON, "json", false, "print one machine-readable JSON report")
+	return c
+}
+
+// headerNameRE is an RFC 9110 token.
+var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+func (o *checkOptions) validate() error {
+	if _, err := probe.ParseURL(o.URL); err != nil {
+		return &FlagError{err: err}
+	}
+	o.header = http.Header{}
+	for _, h := range o.Headers {
+		name, value, ok := strings.Cut(h, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		switch {
+		case !ok || name == "":
+			return FlagErrorf("--header %q: want 'Name: value'", h)
+		case !headerNameRE.MatchString(name):
+			return FlagErrorf("--header %q: %q is not a valid header name", h, name)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return FlagErrorf("--header %q: the value must be one line", name)
+		}
+		o.header.Add(name, value)
+	}
+	if !headerNameRE.MatchString(o.KeyHeader) {
+		return FlagErrorf("--key-header %q is not a valid header name", o.KeyHeader)
+	}
+	if o.Args != "" {
+		if o.Call == "" {
+			return FlagErrorf("--args needs --call TOOL")
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(o.Args), &obj); err != nil || obj == nil {
+			return FlagErrorf("--args must be a JSON object, e.g. '{\"name\":\"Ada\"}'")
+		}
+		o.args = json.RawMessage(o.Args)
+	}
+	if o.Timeout <= 0 {
+		return FlagErrorf("--timeout must be positive")
+	}
+	if o.RetryFor < 0 {
+		return FlagErrorf("--retry-for must not be negative")
+	}
+	return nil
+}
+
+// checkFailedError carries a failed check's exit code to main. The report has already
+// said what went wrong, so main prints nothing more.
+type checkFailedError struct{ report *probe.Report }
+
+func (e *checkFailedError) Error() string        { return "check failed: " + e.report.Summary }
+func (e *checkFailedError) ExitCode() int        { return e.report.ExitCode }
+func (e *checkFailedError) Hint() string         { return e.report.Hint }
+func (e *checkFailedError) Is(target error) bool { return target == ErrSilent }
+
+func runCheck(ctx context.Context, opts *checkOptions) error {
+	cwd, err := opts.Getwd()
+	if err != nil {
+		return err
+	}
+	key, source, err := opts.resolveKey(cwd)
+	if err != nil {
+		return err
+	}
+	po := probe.Options{
+		URL:           opts.URL,
+		Key:           key,
+		KeyHeader:     opts.KeyHeader,
+		KeySource:     source,
+		Header:        opts.header,
+		Timeout:       opts.Timeout,
+		Retry:         probe.Retry{For: opts.RetryFor},
+		HTTPClient:    opts.HTTPClient,
+		ClientName:    "mcpctl-check",
+		ClientVersion: opts.Version,
+		Now:           opts.now,
+		Sleep:         opts.sleep,
+	}
+	if cfg, err := config.Load(cwd); err == nil && cfg.Server.Path != "" {
+		// Inside a project, a base URL is completed with the project's own MCP path.
+		po.MCPPath = cfg.Server.Path
+	}
+	if opts.Call != "" {
+		po.Call = &probe.ToolCall{Name: opts.Call, Args: opts.args}
+	}
+	out, errOut := opts.IO.Out, opts.IO.ErrOut
+	color := opts.IO.ColorEnabled() && opts.IO.IsStdoutTTY()
+	po.OnRetry = func(n probe.RetryNotice) {
+		fmt.Fprintf(errOut, "%s: %s; retrying in %s (attempt %d)\n", n.Step, n.Reason, n.Wait, n.Attempt+1)
+	}
+	if !opts.JSON {
+		probe.WriteHeader(out, opts.URL)
+		po.OnStep = func(s probe.Step) { probe.WriteStep(out, s, color) }
+	}
+
+	report, err := probe.Run(ctx, po)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		if err := report.WriteJSON(out); err != nil {
+			return err
+		}
+	} else {
+		report.WriteVerdict(out, color)
+	}
+	if !report.OK {
+		return &checkFailedError{report: report}
+	}
+	return nil
+}
+
+// resolveKey finds the API key: the variable --key-env names, from the environment or
+// else from ./.env. Without --key-env a missing MCP_API_KEY just means no key.
+func (o *checkOptions) resolveKey(cwd string) (key, source string, err error) {
+	name := o.KeyEnv
+	if v := o.Getenv(name); v != "" {
+		return v, name, nil
+	}
+	vars, err := envfile.Read(filepath.Join(cwd, envfile.Name))
+	if err != nil && o.keyEnvSet {
+		return "", "", err
+	}
+	if v := vars[name]; v != "" {
+		return v, name + " in .env", nil
+	}
+	if o.keyEnvSet {
+		return "", "", &keyNotFoundError{name: name}
+	}
+	return "", "", nil
+}
+
+type keyNotFoundError struct{ name string }
+
+func (e *keyNotFoundError) Error() string {
+	return fmt.Sprintf("%s is not set in the environment or in ./.env", e.name)
+}
+
+func (e *keyNotFoundError) Hint() string {
+	return fmt.Sprintf("export %s=… (or add it to .env), or name another variable with --key-env", e.name)
+}
+
+// Interfaces main matches with errors.As, asserted so that a renamed method fails the build.
+var (
+	_ Hinter                      = (*checkFailedError)(nil)
+	_ Hinter                      = (*keyNotFoundError)(nil)
+	_ interface{ ExitCode() int } = (*checkFailedError)(nil)
+)

@@ -1,0 +1,289 @@
+// Package heroku deploys and manages an app on Heroku by driving the user's own `heroku`
+// and `git` executables through the executor. It parses their --json output and turns
+// their failures into errors that say what to do.
+package heroku
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/mcpctl/mcpctl/deployers"
+	"github.com/mcpctl/mcpctl/executor"
+)
+
+// Remote is the git remote name the Heroku CLI creates and deploys use.
+const Remote = "heroku"
+
+// Client talks to one Heroku app. Dir is the project (git) directory.
+type Client struct {
+	Exec    executor.Executor
+	Dir     string
+	AppName string
+}
+
+var _ deployers.Platform = (*Client)(nil)
+
+// Name is the platform's name.
+func (c *Client) Name() string { return "heroku" }
+
+// App is the Heroku app name.
+func (c *Client) App() string { return c.AppName }
+
+// Error is a failed heroku or git command, with the step it belonged to and a hint.
+type Error struct {
+	Step string
+	Err  error
+	hint string
+}
+
+func (e *Error) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Hint is the next thing to try.
+func (e *Error) Hint() string { return e.hint }
+
+// Errors a caller may want to tell apart.
+var (
+	ErrNotInstalled = errors.New("the heroku CLI is not installed")
+	ErrNotLoggedIn  = errors.New("the heroku CLI is not logged in")
+	ErrAppNotFound  = errors.New("no such Heroku app, or no access to it")
+	ErrNameTaken    = errors.New("that Heroku app name is taken")
+)
+
+func (c *Client) heroku(ctx context.Context, step string, args ...string) (executor.Result, error) {
+	return c.run(ctx, executor.Cmd{Name: "heroku", Args: args, Dir: c.Dir, Env: []string{"HEROKU_COLOR=0", "NO_COLOR=1"}}, step)
+}
+
+func (c *Client) run(ctx context.Context, cmd executor.Cmd, step string) (executor.Result, error) {
+	res, err := c.Exec.Run(ctx, cmd)
+	if err == nil {
+		return res, nil
+	}
+	var nf *executor.NotFoundError
+	if errors.As(err, &nf) {
+		if cmd.Name == "heroku" {
+			return res, &Error{Step: step, Err: ErrNotInstalled, hint: installHint}
+		}
+		return res, &Error{Step: step, Err: err, hint: "install " + cmd.Name}
+	}
+	return res, &Error{Step: step, Err: err}
+}
+
+const installHint = "install the Heroku CLI (npm install -g heroku, or see https://devcenter.heroku.com/articles/heroku-cli), then run `heroku login`"
+
+// CheckInstalled reports whether the heroku executable is on PATH.
+func (c *Client) CheckInstalled() error {
+	if _, err := c.Exec.LookPath("heroku"); err != nil {
+		return &Error{Step: "preflight", Err: ErrNotInstalled, hint: installHint}
+	}
+	return nil
+}
+
+// WhoAmI returns the logged-in account's email.
+func (c *Client) WhoAmI(ctx context.Context) (string, error) {
+	res, err := c.Exec.Run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}, Dir: c.Dir})
+	var exit *executor.ExitError
+	switch {
+	case err == nil:
+		return strings.TrimSpace(string(res.Stdout)), nil
+	case errors.As(err, &exit) && (exit.ExitCode == 100 || bytes.Contains(exit.Stderr, []byte("not logged in"))):
+		return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, hint: "run `heroku login` (or set HEROKU_API_KEY), then try again"}
+	}
+	_, err = c.run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}}, "preflight")
+	return "", err
+}
+
+// AppInfo is what mcpctl uses of an app.
+type AppInfo struct {
+	Name   string `json:"name"`
+	WebURL string `json:"web_url"`
+	GitURL string `json:"git_url"`
+	Region struct {
+		Name string `json:"name"`
+	} `json:"region"`
+}
+
+// Dyno is one running dyno.
+type Dyno struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	State string `json:"state"`
+}
+
+// Info returns the app and its dynos.
+func (c *Client) Info(ctx context.Context) (*AppInfo, []Dyno, error) {
+	res, err := c.heroku(ctx, "app", "apps:info", "-a", c.AppName, "--json")
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil, &Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrAppNotFound, c.AppName),
+				hint: "check the name with `heroku apps`, or remove [deploy.heroku] app from mcpctl.toml to create a new app"}
+		}
+		return nil, nil, err
+	}
+	var info struct {
+		App   AppInfo `json:"app"`
+		Dynos []Dyno  `json:"dynos"`
+	}
+	if err := json.Unmarshal(res.Stdout, &info); err != nil || info.App.Name == "" {
+		return nil, nil, &Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:info --json: %s", snippet(res.Stdout))}
+	}
+	return &info.App, info.Dynos, nil
+}
+
+// Create makes a new app called c.AppName in region and adds the heroku git remote.
+func (c *Client) Create(ctx context.Context, region string) (*AppInfo, error) {
+	res, err := c.heroku(ctx, "app", "apps:create", c.AppName, "--region", region, "--json")
+	if err != nil {
+		var exit *executor.ExitError
+		if errors.As(err, &exit) && bytes.Contains(bytes.ToLower(exit.Stderr), []byte("already taken")) {
+			return nil, &Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrNameTaken, c.AppName),
+				hint: "choose another name: mcpctl deploy heroku --app " + c.AppName + "-2 (app names are global on Heroku)"}
+		}
+		return nil, err
+	}
+	var app AppInfo
+	if err := json.Unmarshal(res.Stdout, &app); err != nil || app.Name == "" {
+		return nil, &Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:create --json: %s", snippet(res.Stdout))}
+	}
+	return &app, nil
+}
+
+// SetGitRemote points the heroku git remote at the app.
+func (c *Client) SetGitRemote(ctx context.Context) error {
+	_, err := c.heroku(ctx, "git remote", "git:remote", "-a", c.AppName)
+	return err
+}
+
+// WebURL returns the app's public URL. Heroku adds a random suffix to new apps' hosts,
+// so the URL is always read, never built from the name.
+func (c *Client) WebURL(ctx context.Context) (string, error) {
+	app, _, err := c.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	if app.WebURL == "" {
+		return "", &Error{Step: "app", Err: errors.New("heroku reported no web URL for " + c.AppName)}
+	}
+	return app.WebURL, nil
+}
+
+// Config returns the app's config vars.
+func (c *Client) Config(ctx context.Context) (map[string]string, error) {
+	res, err := c.heroku(ctx, "config", "config", "-a", c.AppName, "--json")
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	if err := json.Unmarshal(res.Stdout, &vars); err != nil {
+		return nil, &Error{Step: "config", Err: fmt.Errorf("unexpected output from heroku config --json: %s", snippet(res.Stdout))}
+	}
+	return vars, nil
+}
+
+// SetConfig sets (and, for empty values, unsets) config vars. Each call is one release.
+// Values here are never secrets: heroku prints them and they show in `ps`.
+func (c *Client) SetConfig(ctx context.Context, vars map[string]string) error {
+	var set, unset []string
+	for _, k := range sortedKeys(vars) {
+		if vars[k] == "" {
+			unset = append(unset, k)
+		} else {
+			set = append(set, k+"="+vars[k])
+		}
+	}
+	if len(set) > 0 {
+		if _, err := c.heroku(ctx, "config", append(append([]string{"config:set"}, set...), "-a", c.AppName)...); err != nil {
+			return err
+		}
+	}
+	if len(unset) > 0 {
+		if _, err := c.heroku(ctx, "config", append(append([]string{"config:unset"}, unset...), "-a", c.AppName)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Release is one release of the app.
+type Release struct {
+	Version     int    `json:"version"`
+	Status      string `json:"status"`
+	Current     bool   `json:"current"`
+	Description string `json:"description"`
+}
+
+// Releases returns the app's releases, newest first.
+func (c *Client) Releases(ctx context.Context) ([]Release, error) {
+	res, err := c.heroku(ctx, "releases", "releases", "-a", c.AppName, "--json", "-n", "10")
+	if err != nil {
+		return nil, err
+	}
+	var rels []Release
+	if err := json.Unmarshal(res.Stdout, &rels); err != nil {
+		return nil, &Error{Step: "releases", Err: fmt.Errorf("unexpected output from heroku releases --json: %s", snippet(res.Stdout))}
+	}
+	slices.SortFunc(rels, func(a, b Release) int { return b.Version - a.Version })
+	return rels, nil
+}
+
+// Rollback returns the app to release version.
+func (c *Client) Rollback(ctx context.Context, version int) error {
+	_, err := c.heroku(ctx, "rollback", "releases:rollback", fmt.Sprintf("v%d", version), "-a", c.AppName)
+	return err
+}
+
+// WaitForDynos blocks until every dyno runs the latest release.
+func (c *Client) WaitForDynos(ctx context.Context) error {
+	_, err := c.heroku(ctx, "wait", "ps:wait", "-a", c.AppName, "-w", "2")
+	return err
+}
+
+// Logs returns the app's last n log lines.
+func (c *Client) Logs(ctx context.Context, n int) (string, error) {
+	res, err := c.heroku(ctx, "logs", "logs", "-n", fmt.Sprint(n), "-a", c.AppName)
+	return string(res.Stdout), err
+}
+
+// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output.
+func (c *Client) Push(ctx context.Context, out io.Writer) error {
+	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: []string{"push", Remote, "HEAD:main"}, Dir: c.Dir, Stdout: out, Stderr: out}, "push")
+	if err != nil {
+		return &Error{Step: "push", Err: err, hint: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var exit *executor.ExitError
+	if !errors.As(err, &exit) {
+		return false
+	}
+	s := strings.ToLower(string(exit.Stderr))
+	return strings.Contains(s, "couldn't find that app") || strings.Contains(s, "not found") || strings.Contains(s, "you do not have access")
+}
+
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	if s == "" {
+		s = "(nothing)"
+	}
+	return s
+}
+
+func sortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

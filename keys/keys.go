@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -70,4 +71,37 @@ func Mask(key string) string {
 		return strings.Repeat("•", len(key))
 	}
 	return key[:len(Prefix)] + strings.Repeat("•", 8) + key[len(key)-4:]
+}
+
+// EnvVar is the .env variable of the project's main key. Further keys (named keys, and the
+// previous key during a rotation) use EnvVar + "_" + a suffix.
+const EnvVar = "MCP_API_KEY"
+
+// HashesEnvVar is the variable the server reads key hashes from.
+const HashesEnvVar = "MCP_API_KEY_HASHES"
+
+// InEnv returns every key held in a project's environment (.env): the main key and every
+// MCP_API_KEY_<SUFFIX>, ordered by variable name.
+func InEnv(vars map[string]string) []string {
+	var names []string
+	for name, v := range vars {
+		if (name == EnvVar || strings.HasPrefix(name, EnvVar+"_")) && name != HashesEnvVar && LooksLikeKey(v) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = vars[n]
+	}
+	return out
+}
+
+// HashList is the MCP_API_KEY_HASHES value accepting every key given.
+func HashList(keys []string) string {
+	hashes := make([]string, len(keys))
+	for i, k := range keys {
+		hashes[i] = Hash(k)
+	}
+	return strings.Join(hashes, ",")
 }

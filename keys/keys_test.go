@@ -47,3 +47,22 @@ func TestFindAndMask(t *testing.T) {
 		t.Fatal("Equal")
 	}
 }
+
+func TestInEnv(t *testing.T) {
+	a, _ := Generate()
+	b, _ := Generate()
+	got := InEnv(map[string]string{
+		"MCP_API_KEY":          a,
+		"MCP_API_KEY_ALICE":    b,
+		"MCP_API_KEY_HASHES":   Hash(a),
+		"MCP_API_KEY_NOTAKEY":  "hello",
+		"OTHER_MCP_API_KEY":    b,
+		"MCP_API_KEYSTONE_OLD": b,
+	})
+	if len(got) != 2 || got[0] != a || got[1] != b {
+		t.Fatalf("InEnv = %v", got)
+	}
+	if HashList(got) != Hash(a)+","+Hash(b) {
+		t.Fatalf("HashList = %s", HashList(got))
+	}
+}

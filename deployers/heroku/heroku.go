@@ -216,6 +216,10 @@ type Release struct {
 	Status      string `json:"status"`
 	Current     bool   `json:"current"`
 	Description string `json:"description"`
+	// Slug is nil for releases without code (a new app's config-only releases).
+	Slug *struct {
+		ID string `json:"id"`
+	} `json:"slug"`
 }
 
 // Releases returns the app's releases, newest first.

@@ -1,0 +1,390 @@
+package heroku
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/keys"
+)
+
+// Phase names, in order. Progress events carry them.
+const (
+	PhasePreflight = "preflight"
+	PhaseApp       = "app"
+	PhaseConfig    = "config"
+	PhasePush      = "push"
+	PhaseVerify    = "verify"
+	PhaseRollback  = "rollback"
+)
+
+// Event reports deploy progress: a phase starting (Done false) or finished (Done true),
+// or a message within it.
+type Event struct {
+	Phase   string
+	Done    bool
+	Message string
+}
+
+// VerifyFunc checks a deployed MCP endpoint the way a client would. It returns nil when
+// the endpoint works, else an error that says what is wrong.
+type VerifyFunc func(ctx context.Context, endpoint string) error
+
+// DeployOptions says what to deploy and how.
+type DeployOptions struct {
+	Project *config.File
+	// Env is the project's .env; it supplies the keys whose hashes the app gets.
+	Env map[string]string
+	// App overrides [deploy.heroku] app; Region is used when the app is created.
+	App    string
+	Region string
+
+	DryRun     bool // print what would change, change nothing
+	Yes        bool // commit uncommitted work instead of refusing
+	NoRollback bool // keep a release that failed verification
+
+	// Preflight runs the project's own checks (mcpctl doctor) before anything changes.
+	Preflight func(context.Context) error
+	// Verify checks the deployed endpoint; nil skips verification.
+	Verify VerifyFunc
+	// RecordApp stores a newly chosen app name in mcpctl.toml.
+	RecordApp func(app string) error
+
+	// Output receives the build output of the push and the logs of a failed release.
+	Output   io.Writer
+	Progress func(Event)
+}
+
+// DeployResult is what a deploy did.
+type DeployResult struct {
+	App           string   `json:"app"`
+	Created       bool     `json:"created"`
+	WebURL        string   `json:"web_url"`
+	Endpoint      string   `json:"endpoint"`
+	ConfigChanged []string `json:"config_changed"`
+	Release       int      `json:"release,omitempty"`
+	Verified      bool     `json:"verified"`
+	RolledBackTo  int      `json:"rolled_back_to,omitempty"`
+	DryRun        bool     `json:"dry_run"`
+	// Planned lists the commands a dry run would have run.
+	Planned []string `json:"planned,omitempty"`
+}
+
+// DesiredConfig is the environment the app must have: the server settings from
+// mcpctl.toml and the hashes (never the plaintext) of every key in .env.
+func DesiredConfig(project *config.File, env map[string]string) map[string]string {
+	want := map[string]string{}
+	for _, kv := range project.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		want[k] = v
+	}
+	if project.Server.Auth == config.AuthAPIKey {
+		want[keys.HashesEnvVar] = keys.HashList(keys.InEnv(env))
+	}
+	return want
+}
+
+// ConfigChanges returns the variables whose value must change (an empty value unsets).
+func ConfigChanges(current, want map[string]string) map[string]string {
+	changes := map[string]string{}
+	for k, v := range want {
+		if cur, ok := current[k]; !ok && v == "" {
+			continue
+		} else if cur != v {
+			changes[k] = v
+		}
+	}
+	return changes
+}
+
+// Deploy ships the project in c.Dir to Heroku and verifies it. See DeployOptions.
+func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(Event) {}
+	}
+	out := opts.Output
+	if out == nil {
+		out = io.Discard
+	}
+	res := &DeployResult{DryRun: opts.DryRun}
+	plan := func(cmd string) { res.Planned = append(res.Planned, cmd) }
+
+	// 1. Preflight: nothing changes until everything that can be checked has been.
+	progress(Event{Phase: PhasePreflight})
+	if err := c.CheckInstalled(); err != nil {
+		return res, err
+	}
+	if _, err := c.WhoAmI(ctx); err != nil {
+		return res, err
+	}
+	if err := c.checkWorkTree(ctx, opts, plan); err != nil {
+		return res, err
+	}
+	if opts.Project.Server.Auth == config.AuthAPIKey && len(keys.InEnv(opts.Env)) == 0 {
+		return res, &Error{Step: PhasePreflight, Err: errors.New("auth is apikey but .env holds no key (MCP_API_KEY)"),
+			hint: "create one with `mcpctl keys new`"}
+	}
+	if opts.Preflight != nil {
+		if err := opts.Preflight(ctx); err != nil {
+			return res, err
+		}
+	}
+	progress(Event{Phase: PhasePreflight, Done: true})
+
+	// 2. App: find or create it, and point the heroku remote at it.
+	progress(Event{Phase: PhaseApp})
+	c.AppName = firstNonEmpty(opts.App, opts.Project.Deploy.Heroku.App, opts.Project.Project.Name)
+	if err := config.CheckName(c.AppName); err != nil {
+		return res, &Error{Step: PhaseApp, Err: err, hint: "give a valid app name with --app"}
+	}
+	res.App = c.AppName
+	app, dynos, err := c.Info(ctx)
+	switch {
+	case errors.Is(err, ErrAppNotFound):
+		region := firstNonEmpty(opts.Region, opts.Project.Deploy.Heroku.Region, config.DefaultRegion)
+		if opts.DryRun {
+			plan(fmt.Sprintf("heroku apps:create %s --region %s --json", c.AppName, region))
+			res.Created = true
+			break
+		}
+		progress(Event{Phase: PhaseApp, Message: "creating app " + c.AppName + " in region " + region})
+		if app, err = c.Create(ctx, region); err != nil {
+			return res, err
+		}
+		res.Created = true
+	case err != nil:
+		return res, err
+	}
+	if app != nil {
+		res.WebURL = app.WebURL
+	}
+	if !opts.Project.Server.Stateless && countWeb(dynos) > 1 {
+		return res, &Error{Step: PhaseApp, Err: fmt.Errorf("%s runs %d web dynos but mcpctl.toml has stateless = false", c.AppName, countWeb(dynos)),
+			hint: "sessions live in one process, so requests to other dynos fail with \"session not found\": set stateless = true, or `heroku ps:scale web=1 -a " + c.AppName + "`"}
+	}
+	if opts.DryRun {
+		plan("heroku git:remote -a " + c.AppName)
+	} else if err := c.SetGitRemote(ctx); err != nil {
+		return res, err
+	}
+	if c.AppName != opts.Project.Deploy.Heroku.App {
+		if opts.DryRun {
+			plan("record app = \"" + c.AppName + "\" in mcpctl.toml")
+		} else if opts.RecordApp != nil {
+			if err := opts.RecordApp(c.AppName); err != nil {
+				return res, err
+			}
+		}
+	}
+	progress(Event{Phase: PhaseApp, Done: true, Message: c.AppName})
+
+	// 3. Config: only what changed, in one release.
+	progress(Event{Phase: PhaseConfig})
+	current := map[string]string{}
+	if !res.Created {
+		if current, err = c.Config(ctx); err != nil {
+			return res, err
+		}
+	}
+	changes := ConfigChanges(current, DesiredConfig(opts.Project, opts.Env))
+	res.ConfigChanged = slices.Sorted(maps.Keys(changes))
+	if _, ok := current[keys.EnvVar]; ok {
+		progress(Event{Phase: PhaseConfig, Message: "warning: the app holds a plaintext MCP_API_KEY; unset it with `heroku config:unset MCP_API_KEY -a " + c.AppName + "` (mcpctl sets only hashes)"})
+	}
+	if len(changes) > 0 {
+		if opts.DryRun {
+			plan(fmt.Sprintf("heroku config:set %s -a %s", strings.Join(res.ConfigChanged, " "), c.AppName))
+		} else if err := c.SetConfig(ctx, changes); err != nil {
+			return res, err
+		}
+	}
+	progress(Event{Phase: PhaseConfig, Done: true, Message: fmt.Sprintf("%d changed", len(changes))})
+
+	if opts.DryRun {
+		plan("git push heroku HEAD:main")
+		if opts.Verify != nil {
+			plan("mcpctl check <web url>" + opts.Project.Server.Path)
+		}
+		return res, nil
+	}
+
+	// 4. Push: the build runs on Heroku; its output streams through.
+	before, err := c.Releases(ctx)
+	if err != nil {
+		return res, err
+	}
+	progress(Event{Phase: PhasePush})
+	if err := c.Push(ctx, out); err != nil {
+		return res, err
+	}
+	progress(Event{Phase: PhasePush, Done: true})
+
+	// 5. Verify with a real MCP client; roll back when it fails.
+	progress(Event{Phase: PhaseVerify})
+	rel, err := c.waitForRelease(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Release = rel.Version
+	if res.WebURL == "" {
+		if res.WebURL, err = c.WebURL(ctx); err != nil {
+			return res, err
+		}
+	}
+	res.Endpoint = endpointURL(res.WebURL, opts.Project.Server.Path)
+	if opts.Verify == nil {
+		progress(Event{Phase: PhaseVerify, Done: true, Message: "skipped"})
+		return res, nil
+	}
+	if err := c.WaitForDynos(ctx); err != nil {
+		return res, err
+	}
+	verr := opts.Verify(ctx, res.Endpoint)
+	if verr == nil {
+		res.Verified = true
+		progress(Event{Phase: PhaseVerify, Done: true, Message: res.Endpoint})
+		return res, nil
+	}
+
+	if logs, err := c.Logs(ctx, 200); err == nil && logs != "" {
+		fmt.Fprintf(out, "\nLast log lines of %s:\n%s\n", c.AppName, logs)
+	}
+	prev := previousGood(before)
+	if opts.NoRollback || prev == 0 {
+		why := "--no-rollback was given"
+		if prev == 0 {
+			why = "there is no earlier release to return to"
+		}
+		return res, &Error{Step: PhaseVerify, Err: fmt.Errorf("release v%d does not work: %w (not rolled back: %s)", rel.Version, verr, why),
+			hint: "fix the problem, commit, and run `mcpctl deploy heroku` again; logs: heroku logs --tail -a " + c.AppName}
+	}
+	progress(Event{Phase: PhaseRollback, Message: fmt.Sprintf("rolling back to v%d", prev)})
+	if err := c.Rollback(ctx, prev); err != nil {
+		return res, &Error{Step: PhaseRollback, Err: fmt.Errorf("release v%d does not work (%v), and the rollback failed: %w", rel.Version, verr, err),
+			hint: "roll back by hand: heroku releases:rollback -a " + c.AppName}
+	}
+	res.RolledBackTo = prev
+	progress(Event{Phase: PhaseRollback, Done: true})
+	return res, &Error{Step: PhaseVerify, Err: fmt.Errorf("release v%d does not work, so the app was rolled back to v%d: %w", rel.Version, prev, verr),
+		hint: "fix the problem (try it with `mcpctl dev` and `mcpctl check`), commit, and deploy again"}
+}
+
+// checkWorkTree refuses to deploy uncommitted work unless told to commit it.
+func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, plan func(string)) error {
+	git := func(args ...string) (executor.Result, error) {
+		return c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir}, PhasePreflight)
+	}
+	if _, err := git("rev-parse", "--verify", "HEAD"); err != nil {
+		return &Error{Step: PhasePreflight, Err: errors.New("the project is not a git repository with a commit"),
+			hint: "run `git init && git add -A && git commit -m 'First commit'`; Heroku deploys what is committed"}
+	}
+	st, err := git("status", "--porcelain")
+	if err != nil {
+		return err
+	}
+	dirty := strings.TrimRight(string(st.Stdout), "\n")
+	if dirty == "" {
+		return nil
+	}
+	if !opts.Yes {
+		return &Error{Step: PhasePreflight, Err: fmt.Errorf("uncommitted changes would not be deployed:\n%s", dirty),
+			hint: "commit them (git add -A && git commit), or run with --yes to let mcpctl commit them"}
+	}
+	if opts.DryRun {
+		plan("git add --all && git commit -m \"Deploy with mcpctl\"")
+		return nil
+	}
+	if _, err := git("add", "--all"); err != nil {
+		return err
+	}
+	staged, err := git("diff", "--cached", "--name-only")
+	if err != nil {
+		return err
+	}
+	for _, f := range strings.Split(string(staged.Stdout), "\n") {
+		if f == ".env" || strings.HasPrefix(f, ".env.") && f != ".env.example" {
+			_, _ = git("reset", "--quiet", "--", f)
+			return &Error{Step: PhasePreflight, Err: fmt.Errorf("%s would be committed", f), hint: "add it to .gitignore; it holds secrets"}
+		}
+	}
+	_, err = git("commit", "--quiet", "-m", "Deploy with mcpctl")
+	return err
+}
+
+// waitForRelease waits (bounded) for the newest release to leave "pending".
+func (c *Client) waitForRelease(ctx context.Context) (Release, error) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		rels, err := c.Releases(ctx)
+		if err != nil {
+			return Release{}, err
+		}
+		if len(rels) == 0 {
+			return Release{}, &Error{Step: PhaseVerify, Err: errors.New("heroku reports no release after the push")}
+		}
+		switch rels[0].Status {
+		case "succeeded", "":
+			return rels[0], nil
+		case "failed":
+			return rels[0], &Error{Step: PhaseVerify, Err: fmt.Errorf("release v%d failed: %s", rels[0].Version, rels[0].Description),
+				hint: "see `heroku releases:output -a " + c.AppName + "`"}
+		}
+		if time.Now().After(deadline) {
+			return rels[0], &Error{Step: PhaseVerify, Err: fmt.Errorf("release v%d is still %s after 2 minutes", rels[0].Version, rels[0].Status)}
+		}
+		select {
+		case <-ctx.Done():
+			return Release{}, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// previousGood is the newest succeeded release before the push that runs code (a new
+// app's first releases only hold config), 0 when there is none. Rolling back to it
+// restores that release's code and config vars together.
+func previousGood(before []Release) int {
+	for _, r := range before {
+		if (r.Status == "succeeded" || r.Status == "") && r.Slug != nil {
+			return r.Version
+		}
+	}
+	return 0
+}
+
+func countWeb(dynos []Dyno) int {
+	n := 0
+	for _, d := range dynos {
+		if d.Type == "web" {
+			n++
+		}
+	}
+	return n
+}
+
+func endpointURL(webURL, path string) string {
+	u, err := url.Parse(webURL)
+	if err != nil {
+		return strings.TrimRight(webURL, "/") + path
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	return u.String()
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,186 @@
+package heroku
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/keys"
+)
+
+func newStubClient() (*Client, *executor.Stub) {
+	stub := &executor.Stub{}
+	return &Client{Exec: stub, Dir: "/proj", AppName: "weather"}, stub
+}
+
+func TestInfoParsesAppAndDynos(t *testing.T) {
+	c, stub := newStubClient()
+	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/","region":{"name":"eu"}},"dynos":[{"type":"web","name":"web.1"},{"type":"web","name":"web.2"}]}`)}, nil)
+	app, dynos, err := c.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.WebURL != "https://weather-1a2b.herokuapp.com/" || app.Region.Name != "eu" || countWeb(dynos) != 2 {
+		t.Fatalf("app %+v dynos %v", app, dynos)
+	}
+	if got := stub.Calls(); got[0] != "heroku apps:info -a weather --json" {
+		t.Fatalf("calls %v", got)
+	}
+}
+
+func TestErrorsAreClassified(t *testing.T) {
+	c, stub := newStubClient()
+	stub.On("heroku", []string{"auth:whoami"}, executor.Result{}, &executor.ExitError{ExitCode: 100, Stderr: []byte(" ›   Error: not logged in")})
+	stub.On("heroku", []string{"apps:info"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte(" ›   Error: Couldn't find that app.")})
+	stub.On("heroku", []string{"apps:create"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte(" ›   Error: Name weather is already taken")})
+	ctx := context.Background()
+	if _, err := c.WhoAmI(ctx); !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(hint(err), "heroku login") {
+		t.Errorf("whoami: %v", err)
+	}
+	if _, _, err := c.Info(ctx); !errors.Is(err, ErrAppNotFound) {
+		t.Errorf("info: %v", err)
+	}
+	if _, err := c.Create(ctx, "us"); !errors.Is(err, ErrNameTaken) || !strings.Contains(hint(err), "--app") {
+		t.Errorf("create: %v", err)
+	}
+	stub.Missing = []string{"heroku"}
+	if err := c.CheckInstalled(); !errors.Is(err, ErrNotInstalled) || !strings.Contains(hint(err), "npm install -g heroku") {
+		t.Errorf("installed: %v", err)
+	}
+}
+
+func hint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
+func TestUnexpectedOutputIsAnError(t *testing.T) {
+	c, stub := newStubClient()
+	stub.On("heroku", []string{"config"}, executor.Result{Stdout: []byte("=== weather Config Vars")}, nil)
+	stub.On("heroku", []string{"releases"}, executor.Result{Stdout: []byte("not json")}, nil)
+	if _, err := c.Config(context.Background()); err == nil || !strings.Contains(err.Error(), "unexpected output") {
+		t.Errorf("config: %v", err)
+	}
+	if _, err := c.Releases(context.Background()); err == nil {
+		t.Error("releases: no error")
+	}
+}
+
+func TestSetConfigSetsAndUnsetsInOneCallEach(t *testing.T) {
+	c, stub := newStubClient()
+	stub.On("heroku", []string{"config:set"}, executor.Result{}, nil)
+	stub.On("heroku", []string{"config:unset"}, executor.Result{}, nil)
+	if err := c.SetConfig(context.Background(), map[string]string{"B": "2", "A": "1", "C": ""}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"heroku config:set A=1 B=2 -a weather", "heroku config:unset C -a weather"}
+	if got := stub.Calls(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("calls\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestDesiredConfigHoldsOnlyHashes(t *testing.T) {
+	k1, _ := keys.Generate()
+	k2, _ := keys.Generate()
+	f := config.Default("weather")
+	want := DesiredConfig(f, map[string]string{"MCP_API_KEY": k1, "MCP_API_KEY_PREVIOUS": k2, "OTHER": "x"})
+	if want["MCP_API_KEY_HASHES"] != keys.Hash(k1)+","+keys.Hash(k2) {
+		t.Fatalf("hashes %q", want["MCP_API_KEY_HASHES"])
+	}
+	for k, v := range want {
+		if strings.Contains(v, k1) || strings.Contains(v, k2) {
+			t.Fatalf("%s carries a plaintext key", k)
+		}
+	}
+	changes := ConfigChanges(map[string]string{"MCP_PATH": "/mcp", "MCP_ALLOWED_ORIGINS": "https://old.example.com"}, want)
+	if _, ok := changes["MCP_PATH"]; ok {
+		t.Error("an unchanged value would be set again")
+	}
+	if v, ok := changes["MCP_ALLOWED_ORIGINS"]; !ok || v != "" {
+		t.Error("a value that must go is not unset")
+	}
+}
+
+func TestPreviousGoodSkipsConfigOnlyReleases(t *testing.T) {
+	slug := &struct {
+		ID string `json:"id"`
+	}{ID: "s"}
+	rels := []Release{{Version: 3, Status: "failed", Slug: slug}, {Version: 2, Status: "succeeded", Slug: slug}, {Version: 1, Status: "succeeded"}}
+	if v := previousGood(rels); v != 2 {
+		t.Fatalf("previousGood = %d, want 2", v)
+	}
+	if v := previousGood(rels[2:]); v != 0 {
+		t.Fatalf("previousGood of a new app = %d, want 0", v)
+	}
+}
+
+// Every heroku command line the client sends must exist in the real Heroku CLI: each
+// subcommand and flag is looked up in its own help. CI installs the CLI (npm package
+// heroku) and points MCPCTL_HEROKU_CLI at it.
+func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
+	cli := os.Getenv("MCPCTL_HEROKU_CLI")
+	if cli == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("MCPCTL_HEROKU_CLI is not set; .ci/run installs the heroku CLI and sets it")
+		}
+		t.Skip("set MCPCTL_HEROKU_CLI to a heroku executable (npm install heroku) to run this check")
+	}
+	c, stub := newStubClient()
+	ok := executor.Result{Stdout: []byte(`{}`)}
+	stub.On("heroku", nil, ok, nil)
+	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://w/"}}`)}, nil)
+	stub.On("heroku", []string{"apps:create"}, executor.Result{Stdout: []byte(`{"name":"weather"}`)}, nil)
+	stub.On("heroku", []string{"releases"}, executor.Result{Stdout: []byte(`[]`)}, nil)
+	ctx := context.Background()
+	_, _ = c.WhoAmI(ctx)
+	_, _, _ = c.Info(ctx)
+	_, _ = c.Create(ctx, "eu")
+	_ = c.SetGitRemote(ctx)
+	_, _ = c.Config(ctx)
+	_ = c.SetConfig(ctx, map[string]string{"A": "1", "B": ""})
+	_, _ = c.Releases(ctx)
+	_ = c.Rollback(ctx, 3)
+	_ = c.WaitForDynos(ctx)
+	_, _ = c.Logs(ctx, 200)
+
+	helps := map[string]string{}
+	for _, line := range stub.Calls() {
+		args := strings.Fields(line)[1:]
+		sub := args[0]
+		help, ok := helps[sub]
+		if !ok {
+			out, err := exec.Command(cli, "help", sub).CombinedOutput()
+			if err != nil {
+				t.Fatalf("heroku help %s: %v\n%s", sub, err, out)
+			}
+			help = string(out)
+			helps[sub] = help
+			if !strings.Contains(help, "$ heroku "+sub) {
+				t.Errorf("heroku has no command %s:\n%s", sub, help)
+			}
+		}
+		for _, a := range args[1:] {
+			if !strings.HasPrefix(a, "-") {
+				continue
+			}
+			long := strings.HasPrefix(a, "--")
+			if long && !strings.Contains(help, a+"=") && !strings.Contains(help, a+" ") && !strings.Contains(help, a+"\n") {
+				t.Errorf("heroku %s has no flag %s", sub, a)
+			}
+			if !long && !strings.Contains(help, a+", --") {
+				t.Errorf("heroku %s has no flag %s", sub, a)
+			}
+		}
+	}
+	if len(helps) < 9 {
+		t.Errorf("checked only %d subcommands: %v", len(helps), helps)
+	}
+}

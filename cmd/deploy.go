@@ -1,0 +1,26 @@
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newDeployCmd(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "deploy <platform>",
+		Short: "Deploy the project and prove it works",
+		Long: `Deploy the project to a platform, then verify it with a real MCP client; a release that
+does not work is rolled back. Heroku is the platform supported so far.`,
+		Example: `  mcpctl deploy heroku
+  mcpctl deploy heroku --app weather-prod --region eu
+  mcpctl deploy heroku --dry-run`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return FlagErrorf("unknown platform %q: mcpctl can deploy to heroku", args[0])
+			}
+			return FlagErrorf("name a platform: mcpctl deploy heroku")
+		},
+		RunE: func(c *cobra.Command, args []string) error { return nil },
+	}
+	c.AddCommand(newDeployHerokuCmd(f, nil))
+	return c
+}

@@ -1,0 +1,249 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/probe"
+)
+
+type deployHerokuOptions struct {
+	IO      *iostreams.IOStreams
+	Exec    executor.Executor
+	Getwd   func() (string, error)
+	Version string
+	// Preflight runs the project checks; nil when doctor is not wired in.
+	Preflight func(ctx context.Context, dir string) error
+
+	App           string
+	Region        string
+	DryRun        bool
+	Yes           bool
+	JSON          bool
+	NoRollback    bool
+	VerifyTimeout time.Duration
+}
+
+func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
+	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Version: f.Version}
+	c := &cobra.Command{
+		Use:   "heroku",
+		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
+		Long: `Deploy the project to Heroku through your own heroku CLI and git:
+
+  1. preflight: heroku installed and logged in, the work committed, the project checks pass
+  2. app: [deploy.heroku] app from mcpctl.toml or --app (else the project name); created
+     when it does not exist, recorded in mcpctl.toml, the heroku git remote set
+  3. config: the server settings and the SHA-256 hashes of the keys in .env (never a
+     plaintext key); only what changed, in one release
+  4. push: git push heroku HEAD:main, with the build output
+  5. verify: a real MCP client initializes, lists tools and checks that a request without
+     the key is refused; when that fails, the logs are shown and the app is rolled back
+     to the release before (unless --no-rollback)
+
+A configuration that keeps sessions (stateless = false) is refused on more than one web dyno.`,
+		Example: `  mcpctl deploy heroku
+  mcpctl deploy heroku --app weather-prod --region eu
+  mcpctl deploy heroku --dry-run
+  mcpctl deploy heroku --yes --json`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return FlagErrorf("deploy heroku takes no arguments")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if opts.App != "" {
+				if err := config.CheckName(opts.App); err != nil {
+					return FlagErrorf("--app: %v", err)
+				}
+			}
+			if opts.Region != "" && opts.Region != "us" && opts.Region != "eu" {
+				return FlagErrorf("--region must be us or eu")
+			}
+			if opts.VerifyTimeout < 0 {
+				return FlagErrorf("--verify-timeout must not be negative")
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runDeployHeroku(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.App, "app", "", "Heroku app name (default: [deploy.heroku] app, else the project name)")
+	fl.StringVar(&opts.Region, "region", "", "region for a new app: us or eu (default: [deploy.heroku] region)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the commands that would change anything, change nothing")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "commit uncommitted work instead of refusing to deploy")
+	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON on stdout")
+	fl.BoolVar(&opts.NoRollback, "no-rollback", false, "keep a release that fails verification")
+	fl.DurationVar(&opts.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long verification retries a booting dyno")
+	return c
+}
+
+func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
+	dir, err := opts.Getwd()
+	if err != nil {
+		return err
+	}
+	project, err := config.Load(dir)
+	if err != nil {
+		return err
+	}
+	env, err := envfile.Read(filepath.Join(dir, envfile.Name))
+	if err != nil {
+		return err
+	}
+	errOut := opts.IO.ErrOut
+	client := &heroku.Client{Exec: opts.Exec, Dir: dir}
+	dopts := heroku.DeployOptions{
+		Project:    project,
+		Env:        env,
+		App:        opts.App,
+		Region:     opts.Region,
+		DryRun:     opts.DryRun,
+		Yes:        opts.Yes,
+		NoRollback: opts.NoRollback,
+		RecordApp:  func(app string) error { return config.SetString(dir, "deploy.heroku", "app", app) },
+		Output:     &prefixWriter{w: errOut, prefix: "       "},
+		Progress:   func(e heroku.Event) { printDeployEvent(opts.IO, e) },
+	}
+	if opts.Preflight != nil {
+		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir) }
+	}
+	key := ""
+	if ks := keys.InEnv(env); project.Server.Auth == config.AuthAPIKey && len(ks) > 0 {
+		key = env[keys.EnvVar]
+		if key == "" {
+			key = ks[0]
+		}
+	}
+	dopts.Verify = func(ctx context.Context, endpoint string) error {
+		rep, err := probe.Run(ctx, probe.Options{
+			URL: endpoint, Key: key, KeySource: ".env " + keys.EnvVar,
+			Retry:         probe.Retry{For: opts.VerifyTimeout},
+			ClientName:    "mcpctl-deploy",
+			ClientVersion: opts.Version,
+			OnRetry: func(n probe.RetryNotice) {
+				fmt.Fprintf(errOut, "       %s: %s; retrying in %s\n", n.Step, n.Reason, n.Wait.Round(time.Second))
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if !rep.OK {
+			return &verifyError{report: rep}
+		}
+		return nil
+	}
+
+	res, derr := client.Deploy(ctx, dopts)
+	if opts.JSON {
+		out := struct {
+			*heroku.DeployResult
+			Error string `json:"error,omitempty"`
+		}{DeployResult: res}
+		if derr != nil {
+			out.Error = derr.Error()
+		}
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	}
+	if derr != nil {
+		return derr
+	}
+	if !opts.JSON {
+		printDeploySummary(opts, res)
+	}
+	return nil
+}
+
+// verifyError carries the check's report, so the deploy error names the failed step.
+type verifyError struct{ report *probe.Report }
+
+func (e *verifyError) Error() string {
+	msg := e.report.Summary
+	if e.report.Hint != "" {
+		msg += " (" + e.report.Hint + ")"
+	}
+	return msg
+}
+
+func printDeployEvent(ios *iostreams.IOStreams, e heroku.Event) {
+	w := ios.ErrOut
+	switch {
+	case e.Message != "" && !e.Done:
+		fmt.Fprintf(w, "       %s\n", e.Message)
+	case !e.Done:
+		fmt.Fprintf(w, "-----> %s\n", e.Phase)
+	case e.Message != "":
+		fmt.Fprintf(w, "  ✓    %s: %s\n", e.Phase, e.Message)
+	default:
+		fmt.Fprintf(w, "  ✓    %s\n", e.Phase)
+	}
+}
+
+func printDeploySummary(opts *deployHerokuOptions, res *heroku.DeployResult) {
+	out := opts.IO.Out
+	if res.DryRun {
+		fmt.Fprintf(out, "Dry run: nothing was changed. A deploy of %s would run:\n", res.App)
+		for _, p := range res.Planned {
+			fmt.Fprintf(out, "  %s\n", p)
+		}
+		if len(res.Planned) == 0 {
+			fmt.Fprintln(out, "  (nothing)")
+		}
+		return
+	}
+	fmt.Fprintf(out, "Deployed %s (release v%d)\n", res.App, res.Release)
+	fmt.Fprintf(out, "  URL:       %s\n", res.WebURL)
+	fmt.Fprintf(out, "  Endpoint:  %s\n", res.Endpoint)
+	if res.Verified {
+		fmt.Fprintf(out, "  Verified:  a real MCP client initialized and listed the tools\n")
+	}
+	fmt.Fprintf(out, "\nNext:\n")
+	fmt.Fprintf(out, "  mcpctl connect cursor --target deployed   # or claude-code, vscode, …\n")
+	fmt.Fprintf(out, "  mcpctl check %s\n", res.Endpoint)
+	fmt.Fprintf(out, "  heroku logs --tail -a %s\n", res.App)
+}
+
+// prefixWriter indents streamed build output under the phase lines.
+type prefixWriter struct {
+	w       io.Writer
+	prefix  string
+	midLine bool
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	var buf bytes.Buffer
+	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if !p.midLine {
+			buf.WriteString(p.prefix)
+		}
+		buf.Write(line)
+		p.midLine = line[len(line)-1] != '\n'
+	}
+	if _, err := p.w.Write(buf.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}

@@ -1,0 +1,292 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/mcpctl/mcpctl/keys"
+)
+
+var (
+	fakeHerokuOnce sync.Once
+	fakeHerokuDir  string // holds a `heroku` executable: the fake
+	fakeHerokuErr  error
+)
+
+// fakeHerokuPath builds the fake heroku CLI once and returns a directory to put first on PATH.
+func fakeHerokuPath(t *testing.T) string {
+	t.Helper()
+	fakeHerokuOnce.Do(func() {
+		fakeHerokuDir = filepath.Join(filepath.Dir(mcpctlBin), "fakebin")
+		out, err := exec.Command("go", "build", "-o", filepath.Join(fakeHerokuDir, "heroku"), "../internal/fakeheroku").CombinedOutput()
+		if err != nil {
+			fakeHerokuErr = fmt.Errorf("building the fake heroku: %v\n%s", err, out)
+		}
+	})
+	if fakeHerokuErr != nil {
+		t.Fatal(fakeHerokuErr)
+	}
+	return fakeHerokuDir
+}
+
+// fakeHeroku is one test's fake platform.
+type fakeHeroku struct {
+	dir string
+	env []string
+}
+
+type fakeState struct {
+	LoggedIn bool                       `json:"logged_in"`
+	Email    string                     `json:"email"`
+	Taken    []string                   `json:"taken,omitempty"`
+	Fail     map[string]string          `json:"fail,omitempty"`
+	Apps     map[string]json.RawMessage `json:"apps,omitempty"`
+}
+
+type fakeApp struct {
+	Config   map[string]string `json:"config"`
+	Releases []struct {
+		Version     int    `json:"version"`
+		Description string `json:"description"`
+	} `json:"releases"`
+	PID  int `json:"pid"`
+	Port int `json:"port"`
+}
+
+func newFakeHeroku(t *testing.T, st fakeState) *fakeHeroku {
+	t.Helper()
+	bin := fakeHerokuPath(t)
+	f := &fakeHeroku{dir: t.TempDir()}
+	f.write(t, st)
+	f.env = append([]string{"FAKE_HEROKU_DIR=" + f.dir, "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, gitEnv...)
+	t.Cleanup(func() {
+		// The fake starts servers as the platform would; stop them with the test.
+		for name := range f.state(t).Apps {
+			if app := f.app(t, name); app != nil && app.PID > 0 {
+				_ = syscall.Kill(-app.PID, syscall.SIGKILL)
+			}
+		}
+	})
+	return f
+}
+
+func (f *fakeHeroku) write(t *testing.T, st fakeState) {
+	t.Helper()
+	data, _ := json.Marshal(st)
+	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fakeHeroku) state(t *testing.T) fakeState {
+	t.Helper()
+	var st fakeState
+	data, err := os.ReadFile(filepath.Join(f.dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (f *fakeHeroku) app(t *testing.T, name string) *fakeApp {
+	t.Helper()
+	raw, ok := f.state(t).Apps[name]
+	if !ok {
+		return nil
+	}
+	var app fakeApp
+	if err := json.Unmarshal(raw, &app); err != nil {
+		t.Fatal(err)
+	}
+	return &app
+}
+
+// argv returns every heroku command line run so far, one string each.
+func (f *fakeHeroku) argv(t *testing.T) []string {
+	t.Helper()
+	data, _ := os.ReadFile(filepath.Join(f.dir, "argv.log"))
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line == "" {
+			continue
+		}
+		var args []string
+		if err := json.Unmarshal([]byte(line), &args); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, strings.Join(args, " "))
+	}
+	return out
+}
+
+func hasCall(calls []string, prefix string) bool {
+	for _, c := range calls {
+		if strings.HasPrefix(c, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDeployHerokuEndToEnd(t *testing.T) {
+	dir := initProject(t, "deploy-demo")
+	key := dotenv(t, dir)["MCP_API_KEY"]
+	fake := newFakeHeroku(t, fakeState{LoggedIn: true, Email: "dev@example.com"})
+
+	out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "heroku")
+	if code != 0 {
+		t.Fatalf("deploy exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	calls := fake.argv(t)
+	for _, want := range []string{
+		"auth:whoami",
+		"apps:info -a deploy-demo --json",
+		"apps:create deploy-demo --region us --json",
+		"git:remote -a deploy-demo",
+		"config:set MCP_API_KEY_HASHES=" + keys.Hash(key),
+		"releases -a deploy-demo --json",
+		"ps:wait -a deploy-demo",
+	} {
+		if !hasCall(calls, want) {
+			t.Errorf("no `heroku %s` among:\n%s", want, strings.Join(calls, "\n"))
+		}
+	}
+	if hasCall(calls, "releases:rollback") {
+		t.Error("a working release was rolled back")
+	}
+	for _, c := range calls {
+		if strings.Contains(c, key) {
+			t.Fatalf("the plaintext key reached the heroku CLI: %s", c)
+		}
+	}
+	app := fake.app(t, "deploy-demo")
+	if app.Config["MCP_API_KEY_HASHES"] != keys.Hash(key) || app.Config["MCP_STATELESS"] != "true" || app.Config["MCP_PATH"] != "/mcp" {
+		t.Errorf("app config %v", app.Config)
+	}
+	if _, ok := app.Config["MCP_API_KEY"]; ok {
+		t.Error("the app holds a plaintext key")
+	}
+	if !strings.Contains(out, "Deployed deploy-demo") || !strings.Contains(out, "Verified") {
+		t.Errorf("summary:\n%s", out)
+	}
+	if !strings.Contains(errOut, "Go app detected") {
+		t.Errorf("build output not streamed:\n%s", errOut)
+	}
+	toml, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml"))
+	if !strings.Contains(string(toml), `app = "deploy-demo"`) || !strings.Contains(string(toml), "# Filled in by `mcpctl deploy heroku`.") {
+		t.Errorf("app not recorded, or the file's comments lost:\n%s", toml)
+	}
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", app.Port)
+	if _, errOut, code := mcpctl(t, dir, nil, "check", endpoint); code != 0 {
+		t.Fatalf("check of the deployed app exited %d:\n%s", code, errOut)
+	}
+
+	// A second deploy of the same tree changes no config: each change would be a release.
+	before := len(fake.argv(t))
+	run(t, dir, "git", "commit", "--quiet", "-am", "Record the app") // mcpctl.toml changed
+	if out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "heroku"); code != 0 {
+		t.Fatalf("second deploy exited %d\n%s\n%s", code, out, errOut)
+	}
+	for _, c := range fake.argv(t)[before:] {
+		if strings.HasPrefix(c, "config:set") || strings.HasPrefix(c, "apps:create") {
+			t.Errorf("second deploy ran `heroku %s`", c)
+		}
+	}
+
+	// A release that breaks the endpoint is detected, rolled back and reported.
+	serverGo := filepath.Join(dir, "internal", "server", "server.go")
+	src, _ := os.ReadFile(serverGo)
+	broken := strings.Replace(string(src), "mux.Handle(cfg.Path, endpoint)", `mux.Handle("/oops", endpoint)`, 1)
+	if broken == string(src) {
+		t.Fatal("could not break the server")
+	}
+	os.WriteFile(serverGo, []byte(broken), 0o644)
+	run(t, dir, "git", "commit", "--quiet", "-am", "Break the endpoint")
+	before = len(fake.argv(t))
+	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "heroku")
+	if code == 0 {
+		t.Fatalf("a broken release deployed with exit 0:\n%s\n%s", out, errOut)
+	}
+	if !hasCall(fake.argv(t)[before:], "releases:rollback v") || !strings.Contains(errOut, "rolled back to v") {
+		t.Fatalf("no rollback:\n%s\n%s", strings.Join(fake.argv(t)[before:], "\n"), errOut)
+	}
+	if !hasCall(fake.argv(t)[before:], "logs -n 200") {
+		t.Error("the logs of the failed release were not shown")
+	}
+	if _, errOut, code := mcpctl(t, dir, nil, "check", endpoint); code != 0 {
+		t.Fatalf("after the rollback the app does not work (exit %d):\n%s", code, errOut)
+	}
+}
+
+func TestDeployHerokuFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		state  fakeState
+		args   []string
+		prep   func(t *testing.T, dir string)
+		stderr string // what the error must say
+		never  string // a heroku command that must not have run
+	}{
+		{name: "not logged in", state: fakeState{}, stderr: "heroku login", never: "apps:create"},
+		{name: "name taken", state: fakeState{LoggedIn: true, Taken: []string{"fail-demo"}}, stderr: "--app", never: "config:set"},
+		{name: "config:set fails", state: fakeState{LoggedIn: true, Fail: map[string]string{"config:set": " ›   Error: rate limited"}}, stderr: "rate limited"},
+		{name: "uncommitted work", state: fakeState{LoggedIn: true}, prep: func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "tools", "new.go"), []byte("package tools\n"), 0o644)
+		}, stderr: "uncommitted", never: "apps:create"},
+		{name: "build fails", state: fakeState{LoggedIn: true}, args: []string{"--yes"}, prep: func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "tools", "broken.go"), []byte("package tools\nfunc {\n"), 0o644)
+		}, stderr: "push", never: "releases:rollback"},
+		{name: "bad flag", state: fakeState{LoggedIn: true}, args: []string{"--region", "asia"}, stderr: "--region", never: "auth:whoami"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := initProject(t, "fail-demo")
+			if tc.prep != nil {
+				tc.prep(t, dir)
+			}
+			fake := newFakeHeroku(t, tc.state)
+			out, errOut, code := mcpctl(t, dir, fake.env, append([]string{"deploy", "heroku"}, tc.args...)...)
+			if code == 0 {
+				t.Fatalf("exit 0\n%s\n%s", out, errOut)
+			}
+			if !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("stderr does not mention %q:\n%s", tc.stderr, errOut)
+			}
+			if tc.never != "" && hasCall(fake.argv(t), tc.never) {
+				t.Errorf("ran `heroku %s` anyway", tc.never)
+			}
+		})
+	}
+}
+
+func TestDeployHerokuDryRunChangesNothing(t *testing.T) {
+	dir := initProject(t, "dry-demo")
+	fake := newFakeHeroku(t, fakeState{LoggedIn: true})
+	toml, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml"))
+	out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "heroku", "--dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"heroku apps:create dry-demo", "heroku config:set", "git push heroku HEAD:main"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	for _, c := range fake.argv(t) {
+		if !strings.HasPrefix(c, "auth:whoami") && !strings.HasPrefix(c, "apps:info") {
+			t.Errorf("dry run ran `heroku %s`", c)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml")); string(after) != string(toml) {
+		t.Error("dry run changed mcpctl.toml")
+	}
+}

@@ -46,11 +46,17 @@ var keyLine = regexp.MustCompile(`^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*
 // of other keys, comments and blank lines are kept as they are; a set key replaces its
 // existing line in place or is appended.
 func Update(path string, set map[string]string, unset ...string) error {
+	return UpdateWithComments(path, set, nil, unset...)
+}
+
+// UpdateWithComments is Update with a trailing comment on some of the set lines (such as
+// when a key was created), which Comments reads back.
+func UpdateWithComments(path string, set, comments map[string]string, unset ...string) error {
 	for k, v := range set {
 		if !validKey(k) {
 			return fmt.Errorf("%q is not a valid environment variable name", k)
 		}
-		if strings.ContainsAny(v, "\n\r") {
+		if strings.ContainsAny(v, "\n\r") || strings.ContainsAny(comments[k], "\n\r") {
 			return fmt.Errorf("the value of %s spans lines, which .env files cannot hold safely", k)
 		}
 	}
@@ -84,7 +90,7 @@ func Update(path string, set map[string]string, unset ...string) error {
 			}
 			if v, ok := set[k]; ok {
 				if !done[k] {
-					out.WriteString(k + "=" + quote(v) + "\n")
+					out.WriteString(formatLine(k, v, comments[k]))
 					done[k] = true
 				}
 				continue
@@ -94,7 +100,7 @@ func Update(path string, set map[string]string, unset ...string) error {
 	}
 	for _, k := range sortedKeys(set) {
 		if !done[k] {
-			out.WriteString(k + "=" + quote(set[k]) + "\n")
+			out.WriteString(formatLine(k, set[k], comments[k]))
 		}
 	}
 	if bytes.Equal(out.Bytes(), old) {
@@ -105,6 +111,33 @@ func Update(path string, set map[string]string, unset ...string) error {
 	}
 	// renameio keeps an existing file's mode; a .env must never be readable by others.
 	return os.Chmod(path, Mode)
+}
+
+func formatLine(k, v, comment string) string {
+	if comment != "" {
+		return k + "=" + quote(v) + " # " + comment + "\n"
+	}
+	return k + "=" + quote(v) + "\n"
+}
+
+var commentLine = regexp.MustCompile(`^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s#'"]*)\s+#\s?(.*?)\s*$`)
+
+// Comments returns the trailing comment of each variable's line that has one.
+func Comments(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if m := commentLine.FindStringSubmatch(l); m != nil {
+			out[m[1]] = m[2]
+		}
+	}
+	return out, nil
 }
 
 // CheckMode reports a .env that others than its owner can read.

@@ -64,3 +64,19 @@ func TestCheckMode(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestComments(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(p, []byte("# header\nA=1\nB=\"x y\" # keep me\n"), 0o600)
+	if err := UpdateWithComments(p, map[string]string{"C": "mcpk_abc"}, map[string]string{"C": "created 2026-11-22T00:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := Comments(p)
+	if got["B"] != "keep me" || got["C"] != "created 2026-11-22T00:00:00Z" || got["A"] != "" {
+		t.Fatalf("Comments = %v", got)
+	}
+	vars, _ := Read(p)
+	if vars["C"] != "mcpk_abc" || vars["B"] != "x y" {
+		t.Fatalf("values with comments read back as %v", vars)
+	}
+}

@@ -1,0 +1,263 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/keystore"
+)
+
+type keysOptions struct {
+	IO    *iostreams.IOStreams
+	Exec  executor.Executor
+	Getwd func() (string, error)
+
+	Verb     string // new, list, rotate, revoke
+	Name     string
+	Previous bool
+	Now      bool
+	Show     bool
+	JSON     bool
+}
+
+func newKeysCmd(f *Factory, runF func(context.Context, *keysOptions) error) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "keys <command>",
+		Short: "Create, list, rotate and revoke API keys",
+		Long: `Manage the project's API keys. Plaintext keys live only in .env (mode 0600, git-ignored);
+a deployed app holds only their SHA-256 hashes (MCP_API_KEY_HASHES), set through the
+platform's CLI. Without a deployed app the keys are local only.
+
+Named keys (--name) let each person or client have its own key and lose it alone.
+Rotation keeps the old key valid next to the new one until you revoke it, so clients can
+switch without downtime; --now is for a leaked key.`,
+		Example: `  mcpctl keys list
+  mcpctl keys new --name ci
+  mcpctl keys rotate              # new default key; the old one still works
+  mcpctl keys revoke --previous   # now the old one stops working
+  mcpctl keys rotate --now        # leaked: replace and revoke in one step`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return FlagErrorf("unknown keys command %q: use new, list, rotate or revoke", args[0])
+			}
+			return FlagErrorf("name a keys command: new, list, rotate or revoke")
+		},
+		RunE: func(*cobra.Command, []string) error { return nil },
+	}
+	mk := func(verb string) *keysOptions {
+		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Verb: verb}
+	}
+	run := func(opts *keysOptions) func(*cobra.Command, []string) error {
+		return func(c *cobra.Command, args []string) error {
+			if opts.Name != "" {
+				if err := keystore.CheckName(opts.Name); err != nil {
+					return FlagErrorf("--name: %v", err)
+				}
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runKeys(c.Context(), opts)
+		}
+	}
+
+	newOpts := mk("new")
+	newCmd := &cobra.Command{
+		Use:   "new",
+		Short: "Create a key (the default one, or a named one)",
+		Example: `  mcpctl keys new --name alice
+  mcpctl keys new --name ci --show | gh secret set MCP_API_KEY`,
+		Args: noArgs, RunE: run(newOpts),
+	}
+	newCmd.Flags().StringVar(&newOpts.Name, "name", "", "key name (default: the project's main key, MCP_API_KEY)")
+	newCmd.Flags().BoolVar(&newOpts.Show, "show", false, "print the plaintext key on stdout (for piping into a secret store)")
+
+	listOpts := mk("list")
+	listCmd := &cobra.Command{Use: "list", Short: "List keys: name, fingerprint, creation, where active", Args: noArgs, RunE: run(listOpts)}
+	listCmd.Flags().BoolVar(&listOpts.JSON, "json", false, "print as JSON")
+
+	rotOpts := mk("rotate")
+	rotCmd := &cobra.Command{
+		Use:   "rotate",
+		Short: "Replace a key; old and new both work until `keys revoke --previous`",
+		Long: `Replace a key without downtime: the new key is saved in .env, the deployed app is told to
+accept both old and new (one config change), then .env switches to the new key and keeps
+the old one as <VAR>_PREVIOUS. Clients switch at their own pace; then run
+` + "`mcpctl keys revoke --previous`" + `. With --now the old key stops working at once.
+
+If anything fails half-way, .env still holds a working key; run the same command again to
+finish.`,
+		Args: noArgs, RunE: run(rotOpts),
+	}
+	rotCmd.Flags().StringVar(&rotOpts.Name, "name", "", "rotate a named key instead of the default one")
+	rotCmd.Flags().BoolVar(&rotOpts.Now, "now", false, "revoke the old key in the same step (for a leaked key)")
+
+	revOpts := mk("revoke")
+	revCmd := &cobra.Command{
+		Use:   "revoke NAME | --previous",
+		Short: "Stop accepting a named key, or the key a rotation replaced",
+		Example: `  mcpctl keys revoke alice
+  mcpctl keys revoke --previous
+  mcpctl keys revoke --previous --name ci`,
+		Args: func(c *cobra.Command, args []string) error {
+			switch {
+			case len(args) > 1:
+				return FlagErrorf("revoke takes one key name")
+			case len(args) == 1 && revOpts.Previous:
+				return FlagErrorf("give a key name or --previous (with --name), not both")
+			case len(args) == 0 && !revOpts.Previous:
+				return FlagErrorf("name the key to revoke, or give --previous")
+			case len(args) == 1:
+				revOpts.Name = args[0]
+			}
+			return nil
+		},
+		RunE: run(revOpts),
+	}
+	revCmd.Flags().BoolVar(&revOpts.Previous, "previous", false, "revoke the key the last rotation replaced")
+	revCmd.Flags().StringVar(&revOpts.Name, "name", "", "with --previous: the named key whose previous key to revoke")
+
+	c.AddCommand(newCmd, listCmd, rotCmd, revCmd)
+	return c
+}
+
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("%s takes no arguments", c.CommandPath())
+	}
+	return nil
+}
+
+func runKeys(ctx context.Context, opts *keysOptions) error {
+	dir, err := opts.Getwd()
+	if err != nil {
+		return err
+	}
+	project, err := config.Load(dir)
+	if err != nil {
+		return err
+	}
+	store := &keystore.Store{Dir: dir}
+	where := ".env (the project has no deployed app, so keys are local only)"
+	if app := project.Deploy.Heroku.App; app != "" {
+		store.Platform = &heroku.Client{Exec: opts.Exec, Dir: dir, AppName: app}
+		where = ".env and the Heroku app " + app
+	}
+	out, errOut := opts.IO.Out, opts.IO.ErrOut
+	if project.Server.Auth != config.AuthAPIKey && opts.Verb != "list" {
+		fmt.Fprintf(errOut, "Note: mcpctl.toml has auth = %q; keys take effect only with auth = \"apikey\".\n", project.Server.Auth)
+	}
+
+	switch opts.Verb {
+	case "new":
+		res, err := store.New(ctx, opts.Name)
+		if err != nil {
+			return err
+		}
+		if opts.Show {
+			fmt.Fprintln(out, res.Plaintext)
+		} else {
+			fmt.Fprintf(out, "Created key %q (%s, fingerprint %s) in .env as %s\n", res.Key.Name, keys.Mask(res.Plaintext), res.Key.Fingerprint, res.Key.Var)
+		}
+		switch {
+		case res.PushErr != nil:
+			fmt.Fprintf(errOut, "Warning: the app does not accept it yet (%v); run `mcpctl deploy heroku` to push it.\n", res.PushErr)
+		case store.Platform == nil:
+			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
+		default:
+			fmt.Fprintf(errOut, "The Heroku app %s accepts it now (it holds only the hash).\n", store.Platform.App())
+		}
+	case "list":
+		list, err := store.List(ctx)
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			enc := json.NewEncoder(out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(struct {
+				SchemaVersion int            `json:"schema_version"`
+				App           string         `json:"app,omitempty"`
+				Keys          []keystore.Key `json:"keys"`
+			}{1, project.Deploy.Heroku.App, orEmpty(list)})
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(out, "No keys in .env. Create one with `mcpctl keys new`.")
+			return nil
+		}
+		fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", "NAME", "STATE", "FINGER", "CREATED", "VARIABLE", "ACTIVE")
+		for _, k := range list {
+			created := "unknown"
+			if !k.Created.IsZero() {
+				created = k.Created.Format(time.DateTime)
+			}
+			active := "local"
+			if k.Deployed != nil {
+				if *k.Deployed {
+					active += ", " + project.Deploy.Heroku.App
+				} else {
+					active += " (not on " + project.Deploy.Heroku.App + ")"
+				}
+			}
+			fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
+		}
+	case "rotate":
+		res, err := store.Rotate(ctx, opts.Name, opts.Now)
+		if err != nil {
+			return err
+		}
+		if res.Resumed {
+			fmt.Fprintln(errOut, "Finished an interrupted rotation.")
+		}
+		fmt.Fprintf(out, "Rotated key %q: %s → %s (%s in .env)\n", res.Name, res.Old.Fingerprint, res.New.Fingerprint, res.New.Var)
+		if res.Revoked {
+			fmt.Fprintf(out, "The old key %s no longer works%s.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project))
+		} else {
+			fmt.Fprintf(out, "The old key %s keeps working%s until `mcpctl keys revoke --previous%s`.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project), nameSuffix(res.Name))
+		}
+		fmt.Fprintf(out, "\nClients read the key from $%s: export the new value (from .env) where they run and restart them;\n", res.New.Var)
+		fmt.Fprintf(out, "the configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
+	case "revoke":
+		var gone *keystore.Key
+		if opts.Previous {
+			gone, err = store.RevokePrevious(ctx, opts.Name)
+		} else {
+			gone, err = store.Revoke(ctx, opts.Name)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Revoked %s (fingerprint %s): removed from %s.\n", gone.Var, gone.Fingerprint, where)
+	}
+	return nil
+}
+
+func orEmpty(list []keystore.Key) []keystore.Key {
+	if list == nil {
+		return []keystore.Key{}
+	}
+	return list
+}
+
+func deployedNote(deployed bool, project *config.File) string {
+	if deployed {
+		return " on " + project.Deploy.Heroku.App
+	}
+	return " locally"
+}
+
+func nameSuffix(name string) string {
+	if name == keystore.DefaultName {
+		return ""
+	}
+	return " --name " + name
+}

@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/renameio/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/mcpctl/mcpctl/atomicfile"
 )
 
 // SetString sets key in table (dotted, such as "deploy.heroku") of the project file in
@@ -35,7 +36,7 @@ func SetString(dir, table, key, value string) error {
 	if err != nil {
 		return err
 	}
-	return renameio.WriteFile(path, out, st.Mode().Perm())
+	return atomicfile.WriteFile(path, out, st.Mode().Perm())
 }
 
 func setString(data []byte, table, key, value string) ([]byte, error) {

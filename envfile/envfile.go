@@ -14,8 +14,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/renameio/v2"
 	"github.com/joho/godotenv"
+
+	"github.com/mcpctl/mcpctl/atomicfile"
 )
 
 // Name is the conventional file name.
@@ -106,11 +107,11 @@ func UpdateWithComments(path string, set, comments map[string]string, unset ...s
 	if bytes.Equal(out.Bytes(), old) {
 		return nil
 	}
-	if err := renameio.WriteFile(path, out.Bytes(), Mode); err != nil {
+	// Always 0600, whatever the old mode was: a .env must never be readable by others.
+	if err := atomicfile.WriteFile(path, out.Bytes(), Mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	// renameio keeps an existing file's mode; a .env must never be readable by others.
-	return os.Chmod(path, Mode)
+	return nil
 }
 
 func formatLine(k, v, comment string) string {

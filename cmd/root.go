@@ -32,6 +32,8 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newCheckCmd(f, nil))
 	root.AddCommand(newDeployCmd(f))
 	root.AddCommand(newKeysCmd(f, nil))
+	root.AddCommand(newConnectCmd(f, nil))
+	root.AddCommand(newBridgeCmd(f, nil))
 	root.AddCommand(newCompletionCmd(f))
 	return root
 }

@@ -1,0 +1,157 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcpctl/mcpctl/bridge"
+	"github.com/mcpctl/mcpctl/connect"
+	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/iostreams"
+)
+
+type bridgeOptions struct {
+	IO     *iostreams.IOStreams
+	Getwd  func() (string, error)
+	Getenv func(string) string
+
+	URL     string
+	KeyEnv  string
+	EnvFile string
+	Headers []string
+	Verbose bool
+
+	keyEnvSet bool
+	header    http.Header
+}
+
+func newBridgeCmd(f *Factory, runF func(context.Context, *bridgeOptions) error) *cobra.Command {
+	opts := &bridgeOptions{IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv}
+	c := &cobra.Command{
+		Use:   "bridge URL",
+		Short: "Connect a stdio MCP client to a remote server",
+		Long: `Forward MCP messages between stdin/stdout and a Streamable HTTP server, unchanged in both
+directions, so that clients which can only start a command (Claude Desktop) reach a remote
+server without Node. ` + "`mcpctl connect claude-desktop`" + ` writes an entry that runs it.
+
+The API key goes in the x-api-key header. It is read from the variable --key-env names
+(default MCP_API_KEY): from --env-file first when given (the project's .env, since
+clients start the bridge with a bare environment), then from the environment, then from
+./.env. Without --key-env, a missing key means no header (for OAuth-less public servers).
+
+stdout carries only protocol messages; diagnostics go to stderr. The bridge exits when
+stdin closes, after answering requests already sent.`,
+		Example: `  mcpctl bridge https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp --key-env MCP_API_KEY --env-file ~/src/myserver/.env
+  mcpctl bridge http://127.0.0.1:8000/mcp`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return FlagErrorf("bridge needs exactly one URL, e.g. `mcpctl bridge https://HOST/mcp`")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.URL = args[0]
+			opts.keyEnvSet = c.Flags().Changed("key-env")
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runBridge(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.KeyEnv, "key-env", connect.DefaultKeyEnv, "variable holding the API key")
+	fl.StringVar(&opts.EnvFile, "env-file", "", "a .env file to read the key from before the environment")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "log the bridge's diagnostics to stderr")
+	return c
+}
+
+func (o *bridgeOptions) validate() error {
+	if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
+		return FlagErrorf("%q is not an http(s) URL (want e.g. https://example.com/mcp)", o.URL)
+	}
+	nameRE := regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") // an RFC 9110 token
+	o.header = http.Header{}
+	for _, h := range o.Headers {
+		name, value, ok := strings.Cut(h, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		switch {
+		case !ok || !nameRE.MatchString(name):
+			return FlagErrorf("--header %q: want 'Name: value'", h)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			return FlagErrorf("--header %q: the value must be one line", name)
+		}
+		o.header.Add(name, value)
+	}
+	if o.keyEnvSet && o.KeyEnv == "" {
+		return FlagErrorf("--key-env needs a variable name")
+	}
+	return nil
+}
+
+func runBridge(ctx context.Context, opts *bridgeOptions) error {
+	level := slog.LevelWarn
+	if opts.Verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+
+	header, source, err := opts.keyHeader()
+	if err != nil {
+		return err
+	}
+	for k, vs := range opts.header {
+		header[k] = vs
+	}
+	b := &bridge.Bridge{URL: opts.URL, Header: header, Logger: log}
+	if source != "" {
+		b.AuthHint = fmt.Sprintf("check %s in %s", opts.KeyEnv, source)
+	}
+	return b.Run(ctx, opts.IO.In, opts.IO.Out)
+}
+
+// keyHeader finds the key: --env-file, the environment, then ./.env. It is required when
+// --key-env or --env-file was given, optional otherwise.
+func (o *bridgeOptions) keyHeader() (http.Header, string, error) {
+	required := o.keyEnvSet || o.EnvFile != ""
+	if o.EnvFile != "" {
+		h, err := bridge.APIKeyHeader(o.KeyEnv, o.EnvFile, o.Getenv)
+		return h, o.EnvFile + " or the environment", err
+	}
+	if v := o.Getenv(o.KeyEnv); v != "" {
+		h := http.Header{}
+		h.Set(bridge.APIKeyHeaderName, v)
+		return h, "the environment", nil
+	}
+	if cwd, err := o.Getwd(); err == nil {
+		local := filepath.Join(cwd, envfile.Name)
+		if _, err := os.Stat(local); err == nil {
+			h, err := bridge.APIKeyHeader(o.KeyEnv, local, nil)
+			if err == nil {
+				return h, local, nil
+			}
+			if required {
+				return nil, "", err
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, "", err
+		}
+	}
+	if required {
+		return nil, "", fmt.Errorf("%s is not set; export it, or pass --env-file with the project's .env", o.KeyEnv)
+	}
+	return http.Header{}, "", nil
+}

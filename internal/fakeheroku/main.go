@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command fakeheroku stands in for the Heroku CLI in tests. It keeps its state (apps,
 // config vars, releases) in $FAKE_HEROKU_DIR/state.json, records every command line in
 // $FAKE_HEROKU_DIR/argv.log, and emulates outputs, exit codes and scripted failures.

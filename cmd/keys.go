@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/connect"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -17,9 +21,11 @@ import (
 )
 
 type keysOptions struct {
-	IO    *iostreams.IOStreams
-	Exec  executor.Executor
-	Getwd func() (string, error)
+	IO     *iostreams.IOStreams
+	Exec   executor.Executor
+	Getwd  func() (string, error)
+	Getenv func(string) string
+	GOOS   string
 
 	Verb     string // new, list, rotate, revoke
 	Name     string
@@ -54,7 +60,7 @@ switch without downtime; --now is for a leaked key.`,
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	mk := func(verb string) *keysOptions {
-		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Verb: verb}
+		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, GOOS: runtime.GOOS, Verb: verb}
 	}
 	run := func(opts *keysOptions) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
@@ -226,6 +232,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		}
 		fmt.Fprintf(out, "\nClients read the key from $%s: export the new value (from .env) where they run and restart them;\n", res.New.Var)
 		fmt.Fprintf(out, "the configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
+		if res.Name == keystore.DefaultName {
+			reportClients(ctx, opts, dir, project, store, res)
+		}
 	case "revoke":
 		var gone *keystore.Key
 		if opts.Previous {
@@ -239,6 +248,54 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		fmt.Fprintf(out, "Revoked %s (fingerprint %s): removed from %s.\n", gone.Var, gone.Fingerprint, where)
 	}
 	return nil
+}
+
+// reportClients names the clients configured for this project, which must restart to use
+// the new key, and moves mcp-remote entries (the one kind that holds the key itself) to it.
+func reportClients(ctx context.Context, opts *keysOptions, dir string, project *config.File, store *keystore.Store, res *keystore.RotateResult) {
+	env, err := connect.NewEnv(opts.GOOS, opts.Getenv)
+	if err != nil {
+		return
+	}
+	urls := []string{"http://127.0.0.1:" + strconv.Itoa(project.Server.Port) + project.Server.Path}
+	if store.Platform != nil {
+		if base, err := store.Platform.WebURL(ctx); err == nil {
+			urls = append(urls, strings.TrimSuffix(base, "/")+project.Server.Path)
+		}
+	}
+	out := opts.IO.Out
+	header := false
+	for _, st := range connect.List(connect.ListRequest{ProjectDir: dir, Env: env, URLs: urls}) {
+		if !st.Configured {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(out, "\nConfigured clients to restart:")
+			header = true
+		}
+		fmt.Fprintf(out, "  %-15s %-8s %s\n", st.Client, st.Scope, st.Path)
+		if st.Client != connect.ClaudeDesktop {
+			continue
+		}
+		for _, name := range st.Entries {
+			req := connect.Request{Client: st.Client, Scope: st.Scope, Name: name, ProjectDir: dir, Env: env}
+			entry, _, err := connect.Lookup(req)
+			if err != nil || entry["command"] != "npx" {
+				continue // the bridge reads .env when it starts: nothing to change
+			}
+			args, _ := entry["args"].([]any)
+			if len(args) < 3 {
+				continue
+			}
+			req.URL, _ = args[2].(string)
+			req.Via, req.APIKey = connect.ViaMCPRemote, res.NewPlaintext
+			if _, err := connect.Apply(req); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "Warning: could not move the Claude Desktop entry %q to the new key: %v\n", name, err)
+			} else {
+				fmt.Fprintf(out, "  (its entry %q holds the key itself; it now has the new one)\n", name)
+			}
+		}
+	}
 }
 
 func orEmpty(list []keystore.Key) []keystore.Key {

@@ -2,7 +2,14 @@ package cmd
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/mcpctl/mcpctl/connect"
+	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/keys"
 )
 
 func TestKeysFlags(t *testing.T) {
@@ -56,5 +63,42 @@ func TestKeysOutsideAProject(t *testing.T) {
 	f, _, _, _ := testFactory(t, t.TempDir())
 	if err := execute(t, f, "keys", "list"); err == nil || IsUsageError(err) {
 		t.Fatalf("got %v, want a failure that names mcpctl.toml", err)
+	}
+}
+
+// Rotation names the configured clients and moves the one entry kind that holds the key
+// itself (Claude Desktop via mcp-remote) to the new key.
+func TestKeysRotateUpdatesMCPRemoteEntry(t *testing.T) {
+	dir, home := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"rot-demo\"\n"), 0o644)
+	old, _ := keys.Generate()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("MCP_API_KEY="+old+"\n"), 0o600)
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	env, _ := connect.NewEnv("linux", getenv)
+	req := connect.Request{Client: connect.ClaudeDesktop, Name: "rot-demo", URL: "http://127.0.0.1:8000/mcp", ProjectDir: dir, Env: env, Via: connect.ViaMCPRemote, APIKey: old}
+	if _, err := connect.Apply(req); err != nil {
+		t.Fatal(err)
+	}
+	f, out, _, _ := testFactory(t, dir)
+	f.Getenv = getenv
+	if err := execute(t, f, "keys", "rotate"); err != nil {
+		t.Fatal(err)
+	}
+	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
+	entry, _, err := connect.Lookup(connect.Request{Client: connect.ClaudeDesktop, Name: "rot-demo", ProjectDir: dir, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entryEnv, _ := entry["env"].(map[string]any)
+	if entryEnv["MCP_API_KEY"] != vars["MCP_API_KEY"] || vars["MCP_API_KEY"] == old {
+		t.Fatalf("entry env %v, .env key %s", entryEnv, vars["MCP_API_KEY"])
+	}
+	if !strings.Contains(out.String(), "claude-desktop") {
+		t.Errorf("configured clients not named:\n%s", out)
 	}
 }

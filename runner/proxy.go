@@ -1,0 +1,564 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+const (
+	sessionHeader  = "Mcp-Session-Id"
+	protocolHeader = "Mcp-Protocol-Version"
+)
+
+// proxy owns the public dev address. Clients talk only to it, so the URL never changes
+// while generations of the server come and go behind it. Its job is that no client notices
+// a reload:
+//   - a request waits (bounded) while no generation is healthy, instead of failing;
+//   - request bodies are buffered, so a request can be re-sent to another generation;
+//   - a generation is retired only after the requests it is serving have finished;
+//   - stateful sessions are re-created on each new generation and their ids mapped
+//     (see session.go), and GET streams move to the new generation without the client
+//     seeing them end.
+type proxy struct {
+	emit        func(Event) // never blocks
+	waitTimeout time.Duration
+	maxBody     int64
+	rp          *httputil.ReverseProxy
+	sessions    sessionTable
+	rpcID       atomic.Int64 // ids of the proxy's own JSON-RPC calls
+	waiting     func()       // test hook: a request is about to wait for a generation
+
+	// life is held (read) by every request handler, so close can wait them out.
+	life   sync.RWMutex
+	closed bool
+
+	mu      sync.Mutex
+	cur     *backend      // the generation receiving traffic; nil while none is healthy
+	down    error         // why no generation is coming; requests fail fast instead of waiting
+	changed chan struct{} // closed and replaced whenever cur or down changes
+}
+
+func newProxy(emit func(Event), waitTimeout time.Duration, maxBody int64) *proxy {
+	p := &proxy{
+		emit:        emit,
+		waitTimeout: waitTimeout,
+		maxBody:     maxBody,
+		sessions:    sessionTable{m: map[string]*session{}},
+		changed:     make(chan struct{}),
+	}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			// RoundTrip picks the generation; the host here is a placeholder.
+			pr.Out.URL.Scheme = "http"
+			pr.Out.URL.Host = "backend.invalid"
+			pr.Out.Host = ""
+		},
+		Transport:     p,
+		FlushInterval: -1, // SSE must reach the client event by event
+		ErrorHandler:  p.proxyError,
+		ErrorLog:      log.New(io.Discard, "", 0), // the dashboard owns the terminal
+	}
+	return p
+}
+
+// backend is one generation as the proxy sees it.
+type backend struct {
+	gen        int
+	addr       string
+	tr         *http.Transport
+	superseded chan struct{} // closed once this is no longer the current generation
+	once       sync.Once
+
+	mu      sync.Mutex
+	active  int // requests in flight (GET streams excluded: they move instead)
+	retired bool
+	idle    chan struct{} // closed when retired and active == 0
+}
+
+func newBackend(gen int, addr string) *backend {
+	return &backend{
+		gen:        gen,
+		addr:       addr,
+		superseded: make(chan struct{}),
+		idle:       make(chan struct{}),
+		tr: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			DisableCompression:  true, // pass bytes through; decompressing would delay SSE flushes
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     30 * time.Second,
+		},
+	}
+}
+
+func (b *backend) acquire() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.retired {
+		return false
+	}
+	b.active++
+	return true
+}
+
+func (b *backend) release() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.active--
+	if b.retired && b.active == 0 {
+		close(b.idle)
+	}
+}
+
+// retire stops new requests from using b. The channel closes when the last one finished.
+func (b *backend) retire() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.retired {
+		b.retired = true
+		if b.active == 0 {
+			close(b.idle)
+		}
+	}
+	return b.idle
+}
+
+func (b *backend) supersede() { b.once.Do(func() { close(b.superseded) }) }
+
+// broadcast wakes everyone waiting for a state change. Call with p.mu held.
+func (p *proxy) broadcast() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// current returns the backend receiving traffic, or nil.
+func (p *proxy) current() *backend {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur
+}
+
+// activate makes nb the current generation and returns the previous one. Streams of the
+// sessions in toolsChanged are told that the tool set changed.
+func (p *proxy) activate(nb *backend, toolsChanged []*session) *backend {
+	p.mu.Lock()
+	old := p.cur
+	p.cur, p.down = nb, nil
+	p.broadcast()
+	p.mu.Unlock()
+	if old != nil {
+		old.supersede()
+	}
+	p.sessions.forgetBefore(nb.gen)
+	for _, s := range toolsChanged {
+		s.notifyToolsChanged()
+	}
+	return old
+}
+
+// detach takes b out of service (its process is gone or going) if it is current.
+func (p *proxy) detach(b *backend) {
+	p.mu.Lock()
+	if p.cur == b {
+		p.cur = nil
+		p.broadcast()
+	}
+	p.mu.Unlock()
+	b.supersede()
+}
+
+// setDown records why no generation is coming (nil: one is on its way). Waiting requests
+// then fail fast with that reason rather than hang until the wait bound.
+func (p *proxy) setDown(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur == nil && p.down != err {
+		p.down = err
+		p.broadcast()
+	}
+}
+
+// unavailableError is why a request found no generation to serve it.
+type unavailableError struct{ reason string }
+
+func (e *unavailableError) Error() string { return "mcpctl dev: " + e.reason }
+
+// acquire returns the current backend with the request counted on it, waiting until
+// deadline for one to become healthy.
+func (p *proxy) acquire(ctx context.Context, deadline time.Time) (*backend, error) {
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for {
+		p.mu.Lock()
+		b, down, changed := p.cur, p.down, p.changed
+		p.mu.Unlock()
+		if b != nil && b.acquire() {
+			return b, nil
+		}
+		if b == nil && down != nil {
+			return nil, &unavailableError{reason: down.Error()}
+		}
+		if p.waiting != nil {
+			p.waiting()
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-timer.C:
+			return nil, &unavailableError{reason: fmt.Sprintf("no healthy server after waiting %s", p.waitTimeout)}
+		}
+	}
+}
+
+// awaitChange waits until b is no longer current, ctx ends, or d passes. It paces retries
+// after a connection to b was refused: usually b's process just died and the supervisor is
+// about to detach it.
+func (p *proxy) awaitChange(ctx context.Context, b *backend, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-b.superseded:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// reqInfo travels with a request from ServeHTTP through the ReverseProxy to RoundTrip.
+type reqInfo struct {
+	body []byte
+	rpc  rpcInfo
+	gen  int // generation that answered
+}
+
+type reqInfoKey struct{}
+
+// close waits for running handlers (the server has been closed, so their contexts are
+// done) and turns away any late ones. After it returns, the proxy emits nothing.
+func (p *proxy) close() {
+	p.life.Lock()
+	p.closed = true
+	p.life.Unlock()
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.life.RLock()
+	defer p.life.RUnlock()
+	if p.closed {
+		http.Error(w, "mcpctl dev is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	info := &reqInfo{}
+	defer func() {
+		p.emit(Request{
+			Time: start, HTTPMethod: r.Method, Path: r.URL.Path,
+			RPCMethod: info.rpc.Method, Tool: info.rpc.Tool,
+			SessionID: r.Header.Get(sessionHeader),
+			Status:    rec.status(), Duration: time.Since(start), Gen: info.gen,
+		})
+	}()
+
+	// DNS-rebinding defence, as go-sdk applies it: we listen on loopback, so a foreign
+	// Host means a page on another origin resolved its name to 127.0.0.1. The child cannot
+	// check this itself because it only ever sees the proxy's loopback Host.
+	if !isLoopback(r.Host) {
+		http.Error(rec, fmt.Sprintf("Forbidden: invalid Host header %q", r.Host), http.StatusForbidden)
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, p.maxBody))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				http.Error(rec, fmt.Sprintf("request body exceeds %d bytes", mbe.Limit), http.StatusRequestEntityTooLarge)
+			} else {
+				http.Error(rec, "reading request body: "+err.Error(), http.StatusBadRequest)
+			}
+			return
+		}
+		info.body = body
+		info.rpc = parseRPC(body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+	}
+	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
+	p.rp.ServeHTTP(rec, r)
+}
+
+// RoundTrip sends one proxied request to the current generation. It is the ReverseProxy's
+// transport, so header hygiene and streaming the response stay the standard library's job.
+func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	info, _ := ctx.Value(reqInfoKey{}).(*reqInfo)
+	if info == nil {
+		info = &reqInfo{}
+	}
+	clientSID := req.Header.Get(sessionHeader)
+	var s *session
+	if clientSID != "" {
+		if s = p.sessions.get(clientSID); s != nil {
+			s.noteRequest(req.Header)
+		}
+	}
+	deadline := time.Now().Add(p.waitTimeout)
+	for {
+		b, err := p.acquire(ctx, deadline)
+		if err != nil {
+			return nil, err
+		}
+		info.gen = b.gen
+		out := req.Clone(ctx)
+		out.URL.Host = b.addr
+		out.Host = ""
+		if info.body != nil {
+			out.Body = io.NopCloser(bytes.NewReader(info.body))
+			out.ContentLength = int64(len(info.body))
+			out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(info.body)), nil }
+		}
+
+		if s != nil {
+			if req.Method == http.MethodDelete {
+				p.sessions.remove(s)
+				if s.childID(b.gen) == "" {
+					// Never created on this generation: nothing to delete there.
+					b.release()
+					return synthResponse(req, http.StatusNoContent, nil, nil), nil
+				}
+			}
+			sid, resp, err := p.ensure(ctx, s, b)
+			switch {
+			case resp != nil: // the server refused to re-create the session: show why
+				b.release()
+				setSessionHeader(resp.Header, s.id)
+				return resp, nil
+			case err != nil && isRefused(err) && time.Now().Before(deadline):
+				b.release()
+				p.awaitChange(ctx, b, 200*time.Millisecond)
+				continue
+			case err != nil:
+				b.release()
+				return nil, fmt.Errorf("carrying session %s over to the rebuilt server: %w", s.id, err)
+			}
+			out.Header.Set(sessionHeader, sid)
+			// A GET with Last-Event-ID resumes one particular stream of this process;
+			// only the session's standalone stream moves between generations.
+			if req.Method == http.MethodGet && req.Header.Get("Last-Event-Id") == "" {
+				return p.openStream(req, out, s, b)
+			}
+		}
+
+		resp, err := b.tr.RoundTrip(out)
+		if err != nil {
+			b.release()
+			// Refused: the request never reached the process (it just died or is being
+			// replaced), so sending it again cannot run anything twice.
+			if isRefused(err) && ctx.Err() == nil && time.Now().Before(deadline) {
+				p.awaitChange(ctx, b, 200*time.Millisecond)
+				continue
+			}
+			return nil, err
+		}
+		p.afterResponse(req, info, s, b, resp)
+		resp.Body = &releasingBody{ReadCloser: resp.Body, release: b.release}
+		return resp, nil
+	}
+}
+
+// afterResponse records what session continuity needs from a response and hides the
+// child's session id from the client.
+func (p *proxy) afterResponse(req *http.Request, info *reqInfo, s *session, b *backend, resp *http.Response) {
+	ok := resp.StatusCode/100 == 2
+	if s == nil {
+		if id := resp.Header.Get(sessionHeader); id != "" && ok && info.rpc.Initialize && req.Header.Get(sessionHeader) == "" {
+			// The first generation's id becomes the client's id for the session's lifetime.
+			p.sessions.add(newSession(id, b.gen, req.URL.Path, info.body, req.Header))
+		}
+		return
+	}
+	setSessionHeader(resp.Header, s.id)
+	switch {
+	case ok && info.rpc.Initialized:
+		s.setInitialized(info.body)
+	case resp.StatusCode == http.StatusNotFound && req.Method != http.MethodDelete:
+		// The server itself ended the session (e.g. its idle timeout): the client must
+		// learn that, so don't resurrect it on the next generation either.
+		p.sessions.remove(s)
+	}
+}
+
+// proxyError answers a request no generation could serve. 503 is what MCP clients treat as
+// transient: go-sdk keeps the session instead of tearing it down.
+func (p *proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client went away; nobody reads this answer.
+		w.WriteHeader(499)
+		return
+	}
+	status := http.StatusBadGateway
+	var ue *unavailableError
+	if errors.As(err, &ue) {
+		status = http.StatusServiceUnavailable
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "mcpctl dev") {
+		msg = "mcpctl dev: " + msg
+	}
+	var id json.RawMessage
+	if info, _ := r.Context().Value(reqInfoKey{}).(*reqInfo); info != nil {
+		id = info.rpc.ID
+	}
+	if id == nil {
+		http.Error(w, msg, status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"jsonrpc": "2.0", "id": id,
+		"error": map[string]any{"code": -32603, "message": msg},
+	})
+}
+
+func setSessionHeader(h http.Header, id string) {
+	if h.Get(sessionHeader) != "" {
+		h.Set(sessionHeader, id)
+	}
+}
+
+// releasingBody ends a request's claim on its generation when the response is done.
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
+
+func synthResponse(req *http.Request, status int, h http.Header, body []byte) *http.Response {
+	if h == nil {
+		h = http.Header{}
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", status, http.StatusText(status)), StatusCode: status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		Request: req,
+	}
+}
+
+// isRefused reports a connection that was refused: nothing was sent.
+func isRefused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// isLoopback reports whether a Host header names the loopback interface (same rule as
+// go-sdk: "localhost" or a loopback IP, with or without port).
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = strings.Trim(hostport, "[]")
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// statusRecorder remembers the status for the request log. Unwrap keeps
+// http.ResponseController (and so the ReverseProxy's flushing) working.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusRecorder) Flush() {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusRecorder) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+// rpcInfo is what the proxy needs to know about a JSON-RPC message body.
+type rpcInfo struct {
+	Method      string
+	Tool        string
+	ID          json.RawMessage
+	Initialize  bool
+	Initialized bool
+}
+
+func parseRPC(body []byte) rpcInfo {
+	body = bytes.TrimSpace(body)
+	if len(body) > 0 && body[0] == '[' { // a batch (older protocol revisions): log the first
+		var batch []json.RawMessage
+		if json.Unmarshal(body, &batch) != nil || len(batch) == 0 {
+			return rpcInfo{}
+		}
+		body = batch[0]
+	}
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params json.RawMessage `json:"params"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return rpcInfo{}
+	}
+	info := rpcInfo{Method: m.Method, ID: m.ID}
+	switch m.Method {
+	case "tools/call":
+		var params struct {
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(m.Params, &params)
+		info.Tool = params.Name
+	case "initialize":
+		info.Initialize = true
+	case "notifications/initialized":
+		info.Initialized = true
+	}
+	return info
+}

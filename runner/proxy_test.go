@@ -1,0 +1,238 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fakeBackend serves h on a loopback port and returns a backend for it.
+func fakeBackend(t *testing.T, gen int, h http.HandlerFunc) *backend {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return newBackend(gen, strings.TrimPrefix(srv.URL, "http://"))
+}
+
+func testProxy(t *testing.T) (*proxy, *httptest.Server) {
+	t.Helper()
+	p := newProxy(func(Event) {}, 30*time.Second, 1<<20)
+	front := httptest.NewServer(p)
+	t.Cleanup(front.Close)
+	return p, front
+}
+
+func post(t *testing.T, url, body string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
+}
+
+func echo(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	w.Header().Set("X-Host", r.Host)
+	w.Write(body)
+}
+
+// A request arriving before any generation is healthy waits for one and is served by it.
+func TestProxyRequestWaitsForFirstGeneration(t *testing.T) {
+	p, front := testProxy(t)
+	waiting := make(chan struct{}, 1)
+	p.waiting = func() { waiting <- struct{}{} }
+	type result struct {
+		status int
+		body   string
+	}
+	done := make(chan result)
+	go func() {
+		resp, body := post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
+		done <- result{resp.StatusCode, body}
+	}()
+	<-waiting
+	p.activate(fakeBackend(t, 1, echo), nil)
+	res := <-done
+	if res.status != 200 || res.body != `{"jsonrpc":"2.0","id":1,"method":"ping"}` {
+		t.Fatalf("got %d %q", res.status, res.body)
+	}
+}
+
+// With no generation and none coming (the build failed), requests fail at once with a
+// 503 whose JSON-RPC error says why.
+func TestProxyFailsFastWhenNothingIsComing(t *testing.T) {
+	p, front := testProxy(t)
+	p.setDown(errors.New("the last build failed"))
+	resp, body := post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":7,"method":"tools/list"}`)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if !strings.Contains(body, `"id":7`) || !strings.Contains(body, "the last build failed") {
+		t.Fatalf("body %s", body)
+	}
+}
+
+// A request refused by a dying generation is re-sent, body intact, to the next one.
+func TestProxyResendsRefusedRequestWithBody(t *testing.T) {
+	p, front := testProxy(t)
+	dying := newBackend(1, "127.0.0.1:1")
+	refused := make(chan struct{}, 1)
+	dying.tr.DialContext = func(context.Context, string, string) (net.Conn, error) {
+		refused <- struct{}{}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	p.activate(dying, nil)
+	done := make(chan string)
+	go func() {
+		_, body := post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}`)
+		done <- body
+	}()
+	<-refused
+	p.activate(fakeBackend(t, 2, echo), nil)
+	if body := <-done; body != `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}` {
+		t.Fatalf("second generation got %q", body)
+	}
+}
+
+// A replaced generation is idle only once the requests it was serving have finished.
+func TestRetireWaitsForInFlightRequests(t *testing.T) {
+	p, front := testProxy(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	old := fakeBackend(t, 1, func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		w.Write([]byte("old"))
+	})
+	p.activate(old, nil)
+	done := make(chan string)
+	go func() {
+		_, body := post(t, front.URL+"/mcp", `{}`)
+		done <- body
+	}()
+	<-entered
+	p.activate(fakeBackend(t, 2, echo), nil)
+	idle := old.retire()
+	select {
+	case <-idle:
+		t.Fatal("retired generation reported idle with a request in flight")
+	default:
+	}
+	if _, body := post(t, front.URL+"/mcp", `new`); body != "new" {
+		t.Fatalf("new generation answered %q", body)
+	}
+	close(release)
+	if body := <-done; body != "old" {
+		t.Fatalf("in-flight request got %q", body)
+	}
+	<-idle
+}
+
+// The child sees a loopback Host; a foreign Host never gets past the proxy.
+func TestProxyHostHandling(t *testing.T) {
+	p, front := testProxy(t)
+	b := fakeBackend(t, 1, echo)
+	p.activate(b, nil)
+	resp, _ := post(t, front.URL+"/mcp", `{}`)
+	if got := resp.Header.Get("X-Host"); got != b.addr {
+		t.Errorf("child saw Host %q, want %q", got, b.addr)
+	}
+	req, _ := http.NewRequest(http.MethodPost, front.URL+"/mcp", strings.NewReader(`{}`))
+	req.Host = "attacker.example:80"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("foreign Host: status %d", resp.StatusCode)
+	}
+}
+
+// Requests are logged with their JSON-RPC method and tool.
+func TestProxyLogsRequests(t *testing.T) {
+	events := make(chan Event, 10)
+	p := newProxy(func(ev Event) { events <- ev }, time.Second, 1<<20)
+	front := httptest.NewServer(p)
+	defer front.Close()
+	p.activate(fakeBackend(t, 3, echo), nil)
+	post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say_hello","arguments":{}}}`)
+	ev := (<-events).(Request)
+	if ev.HTTPMethod != "POST" || ev.RPCMethod != "tools/call" || ev.Tool != "say_hello" || ev.Status != 200 || ev.Gen != 3 || ev.Path != "/mcp" {
+		t.Errorf("logged %+v", ev)
+	}
+}
+
+func TestProxyRejectsOversizedBody(t *testing.T) {
+	p := newProxy(func(Event) {}, time.Second, 16)
+	front := httptest.NewServer(p)
+	defer front.Close()
+	p.activate(fakeBackend(t, 1, echo), nil)
+	if resp, _ := post(t, front.URL+"/mcp", strings.Repeat("x", 17)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+}
+
+func TestReadEvent(t *testing.T) {
+	in := "id: 1\ndata: {\"a\":1}\n\n: keep-alive\n\nevent: message\r\ndata: x\r\ndata: y\r\n\r\npartial"
+	br := bufio.NewReader(strings.NewReader(in))
+	var got []string
+	for {
+		ev, err := readEvent(br, 1<<10)
+		if len(ev) > 0 {
+			got = append(got, string(ev))
+		}
+		if err != nil {
+			break
+		}
+	}
+	want := []string{"id: 1\ndata: {\"a\":1}\n\n", ": keep-alive\n\n", "event: message\r\ndata: x\r\ndata: y\r\n\r\n", "partial"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("events %q", got)
+	}
+	if d := string(eventData([]byte(got[2]))); d != "x\ny" {
+		t.Errorf("data %q", d)
+	}
+	if _, err := readEvent(bufio.NewReader(strings.NewReader(strings.Repeat("d", 100)+"\n\n")), 10); err == nil {
+		t.Error("oversized event accepted")
+	}
+}
+
+func TestParseRPC(t *testing.T) {
+	for body, want := range map[string]rpcInfo{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say_hello"}}`: {Method: "tools/call", Tool: "say_hello"},
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`:                   {Method: "initialize", Initialize: true},
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`:                       {Method: "notifications/initialized", Initialized: true},
+		`[{"jsonrpc":"2.0","id":2,"method":"tools/list"}]`:                             {Method: "tools/list"},
+		`{"jsonrpc":"2.0","id":1,"method":"x","params":[1,2]}`:                         {Method: "x"},
+		`not json`: {},
+	} {
+		got := parseRPC([]byte(body))
+		got.ID, want.ID = nil, nil
+		if got.Method != want.Method || got.Tool != want.Tool || got.Initialize != want.Initialize || got.Initialized != want.Initialized {
+			t.Errorf("%s: got %+v, want %+v", body, got, want)
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1:8000": true, "localhost:8000": true, "localhost": true, "[::1]:80": true,
+		"127.1.2.3": true, "example.com": false, "evil.localhost.example:8000": false,
+		"10.0.0.1:80": false, "": false,
+	} {
+		if got := isLoopback(host); got != want {
+			t.Errorf("isLoopback(%q) = %v", host, got)
+		}
+	}
+}

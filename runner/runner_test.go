@@ -1,0 +1,369 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+func stateful() ([]string, error) { return []string{"MCP_STATELESS=false"}, nil }
+
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs real servers")
+	}
+}
+
+// A connected stateful client keeps its session across reloads: same session, new code,
+// and a tools/list_changed notification on its GET stream when a reload added a tool.
+func TestStatefulSessionSurvivesReloads(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	r, l, _ := startFixture(t, dir, Options{Env: stateful})
+	from := 0
+	waitFor[Ready](t, l, &from, nil)
+
+	toolsChanged := make(chan struct{}, 10)
+	cs := connect(t, r.URL(), &mcp.ClientOptions{
+		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { toolsChanged <- struct{}{} },
+	}, true)
+	sid := cs.ID()
+	if sid == "" {
+		t.Fatal("stateful fixture gave no session id")
+	}
+	ctx := context.Background()
+	if got, err := hello(ctx, cs, "Ada"); err != nil || got != "Hello, Ada!" {
+		t.Fatalf("before reload: %q, %v", got, err)
+	}
+
+	steps := []struct{ greeting, extra string }{{"Hi", ""}, {"Howdy", ""}, {"Greetings", "brand_new_tool"}}
+	for i, step := range steps {
+		setGreeting(t, dir, step.greeting, step.extra)
+		ready := waitFor[Ready](t, l, &from, nil)
+		if ready.Reloads != i+1 {
+			t.Errorf("reload %d: Ready.Reloads = %d", i+1, ready.Reloads)
+		}
+		if ready.Sessions != 1 {
+			t.Errorf("reload %d: %d sessions carried eagerly, want 1 (the one holding a GET stream)", i+1, ready.Sessions)
+		}
+		want := step.greeting + ", Ada!"
+		if got, err := hello(ctx, cs, "Ada"); err != nil || got != want {
+			t.Fatalf("after reload %d: got %q, %v; want %q", i+1, got, err, want)
+		}
+		if cs.ID() != sid {
+			t.Fatalf("session id changed from %s to %s", sid, cs.ID())
+		}
+	}
+	<-toolsChanged // the last reload added a tool
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	if !strings.Contains(strings.Join(names, ","), "brand_new_tool") {
+		t.Errorf("tools after reload: %v", names)
+	}
+}
+
+// A compile error is reported with its position and leaves the last good build serving;
+// fixing it recovers.
+func TestCompileErrorKeepsOldServerServing(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	r, l, _ := startFixture(t, dir, Options{})
+	from := 0
+	waitFor[Ready](t, l, &from, nil)
+	cs := connect(t, r.URL(), nil, false)
+	ctx := context.Background()
+
+	broken := "package main\n\nconst greeting = \"Oops\" +\n\nconst extraTool = \"\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "greeting.go"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bf := waitFor[BuildFailed](t, l, &from, nil)
+	if len(bf.Errors) == 0 || bf.Errors[0].File != "greeting.go" || bf.Errors[0].Line == 0 || bf.Errors[0].Col == 0 {
+		t.Errorf("compile errors not parsed: %+v\n%s", bf.Errors, bf.Output)
+	}
+	if got, err := hello(ctx, cs, "Ada"); err != nil || got != "Hello, Ada!" {
+		t.Fatalf("during the compile error: %q, %v", got, err)
+	}
+
+	setGreeting(t, dir, "Fixed", "")
+	waitFor[Ready](t, l, &from, nil)
+	if got, err := hello(ctx, cs, "Ada"); err != nil || got != "Fixed, Ada!" {
+		t.Fatalf("after the fix: %q, %v", got, err)
+	}
+}
+
+// Concurrent tools/call requests running across several reloads all succeed.
+func TestNoFailedRequestsAcrossReloads(t *testing.T) {
+	skipShort(t)
+	for _, mode := range []string{"stateless", "stateful"} {
+		t.Run(mode, func(t *testing.T) {
+			opts := Options{}
+			if mode == "stateful" {
+				opts.Env = stateful
+			}
+			dir := writeFixture(t)
+			r, l, _ := startFixture(t, dir, opts)
+			from := 0
+			waitFor[Ready](t, l, &from, nil)
+			res := runLoad(t, r.URL(), 4, func() {
+				for i := range 3 {
+					setGreeting(t, dir, "Reload"+strconv.Itoa(i), "")
+					waitFor[Ready](t, l, &from, nil)
+				}
+			})
+			t.Logf("%d requests, %d failed", res.ok+res.failed, res.failed)
+			if res.failed > 0 {
+				t.Fatalf("%d of %d requests failed; first: %v", res.failed, res.ok+res.failed, res.firstErr)
+			}
+			if res.ok < 20 {
+				t.Fatalf("only %d requests ran: the load did not overlap the reloads", res.ok)
+			}
+		})
+	}
+}
+
+type loadResult struct {
+	ok, failed int64
+	firstErr   error
+}
+
+// runLoad keeps `workers` client sessions calling say_hello until during returns.
+func runLoad(t testing.TB, url string, workers int, during func()) loadResult {
+	ctx, stop := context.WithCancel(context.Background())
+	var ok, failed atomic.Int64
+	var once sync.Once
+	var firstErr error
+	var wg sync.WaitGroup
+	started := make(chan struct{}, workers)
+	for w := range workers {
+		cs := connect(t, url, nil, w%2 == 0) // half of them hold a GET stream
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				got, err := hello(ctx, cs, "w")
+				if i == 0 {
+					started <- struct{}{}
+				}
+				switch {
+				case ctx.Err() != nil:
+				case err != nil || !strings.HasSuffix(got, ", w!"):
+					failed.Add(1)
+					once.Do(func() { firstErr = errors.Join(err, errors.New("got "+strconv.Quote(got))) })
+				default:
+					ok.Add(1)
+				}
+			}
+		})
+	}
+	for range workers {
+		<-started
+	}
+	during()
+	stop()
+	wg.Wait()
+	return loadResult{ok: ok.Load(), failed: failed.Load(), firstErr: firstErr}
+}
+
+// Cancelling the context stops every child and releases the port and the build directory.
+func TestShutdownLeavesNothingBehind(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := collect(r)
+	from := 0
+	waitFor[Ready](t, l, &from, nil)
+	setGreeting(t, dir, "Again", "")
+	waitFor[Ready](t, l, &from, nil)
+	cancel()
+	if err := r.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, ev := range l.all() {
+		if cs, ok := ev.(ChildStarted); ok {
+			pids = append(pids, cs.PID)
+		}
+	}
+	if len(pids) != 2 {
+		t.Fatalf("started %d children, want 2", len(pids))
+	}
+	for _, pid := range pids {
+		if processAlive(pid) {
+			t.Errorf("child %d survived shutdown", pid)
+		}
+	}
+	ln, err := net.Listen("tcp", r.Addr())
+	if err != nil {
+		t.Errorf("port not released: %v", err)
+	} else {
+		ln.Close()
+	}
+	if _, err := os.Stat(r.tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("build directory %s left behind (%v)", r.tmp, err)
+	}
+}
+
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	_, err = Start(context.Background(), Options{Dir: t.TempDir(), Port: port})
+	var pe *PortInUseError
+	if !errors.As(err, &pe) || pe.Port != port {
+		t.Fatalf("err = %v, want *PortInUseError for %d", err, port)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, strconv.Itoa(port)) || !strings.Contains(msg, "--port") {
+		t.Errorf("message %q should name the port and --port", msg)
+	}
+	if !strings.Contains(pe.Hint(), "mcpctl dev --port") {
+		t.Errorf("hint %q", pe.Hint())
+	}
+}
+
+// A crashing server is reported with its exit status and last stderr lines, then
+// restarted automatically (after the crash backoff) from the same build.
+func TestCrashIsReportedAndRestarted(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	r, l, _ := startFixture(t, dir, Options{CrashBackoff: 1}) // 1ns: restart at once
+	from := 0
+	first := waitFor[Ready](t, l, &from, nil)
+	cs := connect(t, r.URL(), nil, false)
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "crash"}); err == nil {
+		t.Fatal("crash tool answered")
+	}
+	ex := waitFor[ChildExited](t, l, &from, func(e ChildExited) bool { return e.Crashed })
+	if ex.PID != first.PID || ex.ExitCode != 3 || !strings.Contains(strings.Join(ex.StderrTail, "\n"), "crashing on purpose") {
+		t.Errorf("crash report: %+v", ex)
+	}
+	waitFor[Ready](t, l, &from, nil)
+	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Hello, Ada!" {
+		t.Fatalf("after restart: %q, %v", got, err)
+	}
+}
+
+// Editing .env restarts the server with the new environment.
+func TestEnvFileChangeRestartsWithNewEnv(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	envFile := filepath.Join(dir, ".env")
+	write := func(key string) {
+		if err := os.WriteFile(envFile, []byte("MCP_API_KEY="+key+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("first")
+	readEnv := func() ([]string, error) {
+		data, err := os.ReadFile(envFile)
+		return []string{"MCP_AUTH=apikey", strings.TrimSpace(string(data))}, err
+	}
+	_, l, _ := startFixture(t, dir, Options{Env: readEnv})
+	from := 0
+	if cs := waitFor[ChildStarted](t, l, &from, nil); cs.Auth.Value != "first" || cs.Auth.Header != "x-api-key" {
+		t.Fatalf("auth %+v", cs.Auth)
+	}
+	waitFor[Ready](t, l, &from, nil)
+	write("second")
+	if cs := waitFor[ChildStarted](t, l, &from, nil); cs.Auth.Value != "second" {
+		t.Fatalf("auth after edit %+v", cs.Auth)
+	}
+	waitFor[Ready](t, l, &from, nil)
+}
+
+// The proxy refuses a foreign Host (DNS rebinding) before anything reaches the server.
+func TestForeignHostIsRefused(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	r, l, _ := startFixture(t, dir, Options{})
+	from := 0
+	waitFor[Ready](t, l, &from, nil)
+	for host, want := range map[string]int{"evil.example": 403, "evil.example:" + strconv.Itoa(r.opts.Port): 403, "localhost": 200, r.Addr(): 200} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+r.Addr()+"/health", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: status %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+}
+
+// A build that compiles but will not start is handled like a compile error while an
+// older generation serves: reported with its stderr, no automatic retries, old one serving.
+func TestBrokenStartKeepsOldServerServing(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	r, l, _ := startFixture(t, dir, Options{CrashBackoff: 1})
+	from := 0
+	waitFor[Ready](t, l, &from, nil)
+	cs := connect(t, r.URL(), nil, false)
+
+	broken := `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const greeting = "Broken"
+
+const extraTool = ""
+
+func init() {
+	fmt.Fprintln(os.Stderr, "fixture: refusing to start")
+	os.Exit(4)
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "greeting.go"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ex := waitFor[ChildExited](t, l, &from, nil)
+	if !ex.Crashed || ex.ExitCode != 4 || ex.RestartIn != 0 || !strings.Contains(strings.Join(ex.StderrTail, "\n"), "refusing to start") {
+		t.Errorf("report %+v", ex)
+	}
+	waitFor[Error](t, l, &from, nil)
+	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Hello, Ada!" {
+		t.Fatalf("old generation: %q, %v", got, err)
+	}
+	setGreeting(t, dir, "Fixed", "")
+	waitFor[Ready](t, l, &from, nil)
+	starts := 0
+	for _, ev := range l.all() {
+		if _, ok := ev.(ChildStarted); ok {
+			starts++
+		}
+	}
+	if starts != 3 { // first build, broken build, fixed build: no retries in between
+		t.Errorf("%d processes started, want 3", starts)
+	}
+	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Fixed, Ada!" {
+		t.Fatalf("after fix: %q, %v", got, err)
+	}
+}

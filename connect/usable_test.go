@@ -2,15 +2,15 @@ package connect
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,14 +19,14 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/tailscale/hujson"
 
-	"encoding/json"
-
 	"github.com/mcpctl/mcpctl/bridge"
+	"github.com/mcpctl/mcpctl/internal/testproject"
+	"github.com/mcpctl/mcpctl/scaffold"
 )
 
 // The proof that a written config works: read the entry back with an independent parser,
 // expand its variables the way that client does, and connect a go-sdk client to a real
-// Streamable HTTP server that checks x-api-key, with the URL and headers that result.
+// generated server that checks x-api-key, with the URL and headers that result.
 // Claude Desktop's entry is a command: it is run (this test binary plays mcpctl).
 
 const testKey = "mcpk_ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMDEyMzQ1Njc"
@@ -71,34 +71,12 @@ func fakeMcpctl(args []string) int {
 	return 0
 }
 
-type helloIn struct {
-	Name string `json:"name"`
-}
-
-// newKeyServer is a go-sdk server that answers only requests carrying testKey.
+// newKeyServer starts a real generated server (rendered from mcpctl's templates, built,
+// run as a process) that accepts only testKey, and returns its MCP endpoint.
 func newKeyServer(t *testing.T) string {
 	t.Helper()
-	ms := mcp.NewServer(&mcp.Implementation{Name: "demo", Version: "1.0.0"}, nil)
-	mcp.AddTool(ms, &mcp.Tool{Name: "say_hello", Description: "greets"},
-		func(ctx context.Context, req *mcp.CallToolRequest, in helloIn) (*mcp.CallToolResult, any, error) {
-			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "Hello, " + in.Name + "!"}}}, nil, nil
-		})
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return ms }, &mcp.StreamableHTTPOptions{Stateless: true})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/mcp" {
-			http.NotFound(w, r)
-			return
-		}
-		if r.Header.Get("x-api-key") != testKey {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"error":"missing or wrong x-api-key"}`)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/mcp"
+	proj := testproject.Build(t, scaffold.Project{Name: "connect-demo"})
+	return proj.Start(t, "MCP_API_KEY="+testKey) + "/mcp"
 }
 
 // headerRoundTripper adds fixed headers, as an HTTP client configured from the entry would.
@@ -121,7 +99,7 @@ func useSession(t *testing.T, ctx context.Context, transport mcp.Transport) {
 	}
 	defer cs.Close()
 	tools, err := cs.ListTools(ctx, nil)
-	if err != nil || len(tools.Tools) != 1 || tools.Tools[0].Name != "say_hello" {
+	if err != nil || !slices.ContainsFunc(tools.Tools, func(tool *mcp.Tool) bool { return tool.Name == "say_hello" }) {
 		t.Fatalf("tools/list: %v, %v", tools, err)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Ada"}})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/charmbracelet/huh"
 	"github.com/spf13/cobra"
@@ -25,12 +26,13 @@ type initOptions struct {
 
 	Dir     string
 	Project scaffold.Project
+	Scopes  string // --scopes as typed: space- or comma-separated
 	NoGit   bool
 	Yes     bool
 	DryRun  bool
 
 	// Which values came from flags; the wizard asks only for the others.
-	nameSet, moduleSet, authSet, pathSet, portSet bool
+	nameSet, moduleSet, authSet, pathSet, portSet, issuerSet bool
 }
 
 func newInitCmd(f *Factory, runF func(context.Context, *initOptions) error) *cobra.Command {
@@ -43,12 +45,21 @@ func newInitCmd(f *Factory, runF func(context.Context, *initOptions) error) *cob
 /mcp, API-key authentication with a fresh key in .env, /health, CORS, graceful shutdown,
 tests, and everything Heroku needs. Your tools go in tools/.
 
+With --auth oauth the server is an OAuth 2.1 resource server instead: it accepts the JWT
+access tokens of your identity provider (--issuer) that are issued for the endpoint's
+public URL (--audience; the local URL goes to .env when it is not known yet) and carry
+the scopes (--scopes, default mcp:tools), and it serves the protected-resource metadata
+clients discover the provider with. It never issues tokens itself.
+
 When stdin and stdout are terminals and values are missing, a short wizard asks for them;
 otherwise (or with --yes) the defaults are used. Nothing is written if any value is invalid,
 and no existing file is ever overwritten.`,
 		Example: `  mcpctl init weather
   mcpctl init weather --module github.com/you/weather --yes
-  mcpctl init . --name my-server --auth none --no-git`,
+  mcpctl init . --name my-server --auth none --no-git
+  mcpctl init weather --auth oauth --issuer https://your-tenant.us.auth0.com/ --yes
+  mcpctl init weather --auth oauth --issuer https://id.example.com/realms/main \
+    --audience https://weather.example.com/mcp --scopes "mcp:tools weather:read" --yes`,
 		Args: maxArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -57,8 +68,17 @@ and no existing file is ever overwritten.`,
 			fl := c.Flags()
 			opts.nameSet, opts.moduleSet, opts.authSet = fl.Changed("name"), fl.Changed("module"), fl.Changed("auth")
 			opts.pathSet, opts.portSet = fl.Changed("path"), fl.Changed("port")
-			if opts.Project.Auth == config.AuthOAuth {
-				return FlagErrorf("--auth oauth is not available in this version of mcpctl yet; use --auth apikey (the default)")
+			opts.issuerSet = fl.Changed("issuer")
+			opts.Project.Scopes = strings.Fields(strings.ReplaceAll(opts.Scopes, ",", " "))
+			oauthOnly := opts.issuerSet || fl.Changed("audience") || fl.Changed("scopes")
+			switch {
+			case oauthOnly && !opts.authSet:
+				// An issuer means OAuth; no need to say it twice.
+				opts.Project.Auth, opts.authSet = config.AuthOAuth, true
+			case oauthOnly && opts.Project.Auth != config.AuthOAuth:
+				return FlagErrorf("--issuer, --audience and --scopes apply only with --auth oauth")
+			case opts.Project.Auth == config.AuthOAuth && !opts.issuerSet && (opts.Yes || !opts.IO.CanPrompt()):
+				return FlagErrorf("--auth oauth needs --issuer URL: the issuer of your identity provider, such as https://your-tenant.us.auth0.com/")
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -69,13 +89,16 @@ and no existing file is ever overwritten.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Project.Name, "name", "", "project name, also the Heroku app name (default: DIR's base name)")
 	fl.StringVar(&opts.Project.Module, "module", "", "Go module path (default: the name)")
-	fl.StringVar(&opts.Project.Auth, "auth", config.DefaultAuth, "authentication: apikey or none")
+	fl.StringVar(&opts.Project.Auth, "auth", config.DefaultAuth, "authentication: apikey, oauth or none")
+	fl.StringVar(&opts.Project.Issuer, "issuer", "", "with --auth oauth: the identity provider's issuer URL")
+	fl.StringVar(&opts.Project.Audience, "audience", "", "with --auth oauth: the endpoint's public URL, which tokens must be issued for (default: set per environment)")
+	fl.StringVar(&opts.Scopes, "scopes", "", `with --auth oauth: scopes every token must carry, space-separated (default "`+config.DefaultScope+`")`)
 	fl.StringVar(&opts.Project.Path, "path", config.DefaultPath, "MCP endpoint path")
 	fl.IntVar(&opts.Project.Port, "port", config.DefaultPort, "local port")
 	fl.BoolVar(&opts.NoGit, "no-git", false, "do not create a git repository")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "accept defaults for everything not given; never prompt")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the files that would be written, write nothing")
-	_ = c.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions([]string{"apikey", "none"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("auth", cobra.FixedCompletions([]string{"apikey", "oauth", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
@@ -86,7 +109,7 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	}
 	p := &opts.Project
 	interactive := !opts.Yes && opts.IO.CanPrompt() &&
-		(opts.Dir == "" || !opts.nameSet || !opts.authSet || !opts.moduleSet)
+		(opts.Dir == "" || !opts.nameSet || !opts.authSet || !opts.moduleSet || (p.Auth == config.AuthOAuth && !opts.issuerSet))
 	if opts.Dir == "" && !interactive {
 		return FlagErrorf("name the directory to create the project in, e.g. `mcpctl init weather` (or `mcpctl init .` for this one)")
 	}
@@ -149,6 +172,20 @@ func printInitSummary(opts *initOptions, plan *scaffold.Plan, key, gitNote strin
 	if key != "" {
 		fmt.Fprintf(out, "  API key %s written to %s (mode 0600, git-ignored)\n", keys.Mask(key), filepath.Join(rel, ".env"))
 	}
+	if p.Auth == config.AuthOAuth {
+		resource := p.Audience
+		if resource == "" {
+			resource = p.LocalURL()
+			fmt.Fprintf(out, "  Local resource URL %s written to %s; on a platform set MCP_RESOURCE_URL to the public URL\n", resource, filepath.Join(rel, ".env"))
+		}
+		scopes := p.Scopes
+		if len(scopes) == 0 {
+			scopes = []string{config.DefaultScope}
+		}
+		fmt.Fprintf(out, "  OAuth: accepts access tokens from %s\n", p.Issuer)
+		fmt.Fprintf(out, "    issued for %s (aud) with scope %s\n", resource, strings.Join(scopes, " "))
+		fmt.Fprintf(out, "  At your provider: register that URL as an API (resource), its scopes, and JWT access tokens\n")
+	}
 	if gitNote != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "Note: %s\n", gitNote)
 	}
@@ -191,6 +228,7 @@ func runInitWizard(ctx context.Context, opts *initOptions) error {
 			Options(
 				huh.NewOption("API key (x-api-key header)", config.AuthAPIKey),
 				huh.NewOption("None (local development only)", config.AuthNone),
+				huh.NewOption("OAuth 2.1 (tokens from your identity provider)", config.AuthOAuth),
 			).Value(&p.Auth))
 	}
 	if !opts.pathSet {
@@ -205,10 +243,40 @@ func runInitWizard(ctx context.Context, opts *initOptions) error {
 			return nil
 		}))
 	}
-	if len(fields) == 0 {
+	// Asked only when OAuth is chosen (or given without an issuer).
+	scopes := strings.Join(p.Scopes, " ")
+	if scopes == "" {
+		scopes = config.DefaultScope
+	}
+	oauth := huh.NewGroup(
+		huh.NewInput().Title("Issuer URL of your identity provider").
+			Description("Exactly as its tokens' iss claim says, e.g. https://your-tenant.us.auth0.com/").
+			Value(&p.Issuer).Validate(config.CheckOAuthURL),
+		huh.NewInput().Title("Public URL of the MCP endpoint").
+			Description("Tokens must be issued for it. Leave empty to set it per environment").
+			Value(&p.Audience).Validate(func(s string) error {
+			if s == "" {
+				return nil
+			}
+			return config.CheckResourceURL(s, p.Path)
+		}),
+		huh.NewInput().Title("Scopes every token must carry").Value(&scopes).Validate(func(s string) error {
+			for _, sc := range strings.Fields(s) {
+				if err := config.CheckScope(sc); err != nil {
+					return err
+				}
+			}
+			return nil
+		}),
+	).WithHideFunc(func() bool { return p.Auth != config.AuthOAuth || opts.issuerSet })
+	if len(fields) == 0 && (p.Auth != config.AuthOAuth || opts.issuerSet) {
 		return nil
 	}
-	form := huh.NewForm(huh.NewGroup(fields...)).WithInput(opts.IO.In).WithOutput(opts.IO.ErrOut)
+	groups := []*huh.Group{oauth}
+	if len(fields) > 0 {
+		groups = append([]*huh.Group{huh.NewGroup(fields...)}, groups...)
+	}
+	form := huh.NewForm(groups...).WithInput(opts.IO.In).WithOutput(opts.IO.ErrOut)
 	if err := form.RunWithContext(ctx); err != nil {
 		if errors.Is(err, huh.ErrUserAborted) {
 			return ErrCancelled
@@ -216,5 +284,8 @@ func runInitWizard(ctx context.Context, opts *initOptions) error {
 		return err
 	}
 	p.Port, _ = strconv.Atoi(portStr)
+	if p.Auth == config.AuthOAuth && !opts.issuerSet {
+		p.Scopes = strings.Fields(scopes)
+	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,8 @@ const (
 	DefaultPort   = 8000
 	DefaultAuth   = AuthAPIKey
 	DefaultRegion = "us"
+	// DefaultScope is the scope an OAuth server requires when mcpctl.toml names none.
+	DefaultScope = "mcp:tools"
 )
 
 // Auth modes of the generated server.
@@ -54,6 +57,22 @@ type Server struct {
 	Auth           string   `toml:"auth"`
 	Stateless      bool     `toml:"stateless"`
 	AllowedOrigins []string `toml:"allowed_origins"`
+	OAuth          OAuth    `toml:"oauth"`
+}
+
+// OAuth is the [server.oauth] table: how a server with auth = "oauth" validates the
+// access tokens of an existing identity provider. It holds no secret.
+type OAuth struct {
+	// Issuer is the identity provider's issuer URL, exactly as its tokens' iss says.
+	Issuer string `toml:"issuer"`
+	// ResourceURL is the public URL of the MCP endpoint: the audience tokens must carry
+	// and the resource of the protected-resource metadata. Empty: set per environment
+	// (MCP_RESOURCE_URL), as a platform's URL is known only once the app exists.
+	ResourceURL string `toml:"resource_url"`
+	// Scopes must all be granted to a token.
+	Scopes []string `toml:"scopes"`
+	// JWKSURL overrides the key set URL the provider's metadata names.
+	JWKSURL string `toml:"jwks_url"`
 }
 
 // Deploy holds per-platform deployment settings.
@@ -76,6 +95,7 @@ func Default(name string) *File {
 			Port:      DefaultPort,
 			Auth:      DefaultAuth,
 			Stateless: true,
+			OAuth:     OAuth{Scopes: []string{DefaultScope}},
 		},
 		Deploy: Deploy{Heroku: Heroku{Region: DefaultRegion}},
 	}
@@ -209,6 +229,7 @@ func (f *File) validate() []Problem {
 	for _, o := range f.Server.AllowedOrigins {
 		add("server.allowed_origins", CheckOrigin(o))
 	}
+	probs = append(probs, f.Server.validateOAuth()...)
 	if f.Deploy.Heroku.App != "" {
 		add("deploy.heroku.app", CheckName(f.Deploy.Heroku.App))
 	}
@@ -273,13 +294,116 @@ func CheckOrigin(o string) error {
 	return nil
 }
 
+func (s *Server) validateOAuth() []Problem {
+	var probs []Problem
+	add := func(key string, err error) {
+		if err != nil {
+			probs = append(probs, Problem{Key: "server.oauth." + key, Message: err.Error()})
+		}
+	}
+	o := s.OAuth
+	if o.Issuer == "" && s.Auth == AuthOAuth {
+		add("issuer", errors.New(`required with auth = "oauth": the issuer URL of your identity provider, such as https://your-tenant.us.auth0.com/`))
+	}
+	if o.Issuer != "" {
+		add("issuer", CheckOAuthURL(o.Issuer))
+	}
+	if o.ResourceURL != "" {
+		add("resource_url", CheckResourceURL(o.ResourceURL, s.Path))
+	}
+	if o.JWKSURL != "" {
+		add("jwks_url", CheckOAuthURL(o.JWKSURL))
+	}
+	if len(o.Scopes) == 0 {
+		add("scopes", fmt.Errorf("list at least one scope a token must carry (default [%q])", DefaultScope))
+	}
+	for _, sc := range o.Scopes {
+		add("scopes", CheckScope(sc))
+	}
+	return probs
+}
+
+// CheckOAuthURL validates an identity provider URL (issuer or key set): absolute, and
+// HTTPS except on a loopback host, where local test providers run.
+func CheckOAuthURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("%q is not an absolute URL such as https://auth.example.com/", s)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q: no user info, query or fragment", s)
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	default:
+		return fmt.Errorf("%q: use https (plain http only on localhost)", s)
+	}
+	return nil
+}
+
+// CheckResourceURL validates the public URL of the MCP endpoint served at path: tokens
+// are bound to it and clients compare it with the URL they connect to, so it is the
+// endpoint's own URL, not the host's. A proxy may mount the server under a prefix
+// (https://example.com/tools/mcp for a server whose path is /mcp), but the URL ends in
+// path.
+func CheckResourceURL(s, path string) error {
+	if err := CheckOAuthURL(s); err != nil {
+		return err
+	}
+	u, _ := url.Parse(s)
+	if !strings.HasSuffix(u.Path, path) {
+		return fmt.Errorf("%q is not the MCP endpoint's URL: it must end in the server path %s, such as https://%s%s", s, path, u.Host, path)
+	}
+	return nil
+}
+
+// CheckScope validates one OAuth scope (RFC 6749 §3.3: printable ASCII without space,
+// double quote or backslash).
+func CheckScope(s string) error {
+	if s == "" {
+		return errors.New("a scope must not be empty")
+	}
+	for _, r := range s {
+		if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
+			return fmt.Errorf("%q is not a valid scope (printable ASCII without spaces, quotes or backslashes)", s)
+		}
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Env returns the server settings as the environment variables the generated server
 // reads, so that `mcpctl dev` and deployments run it with what mcpctl.toml says.
+//
+// With auth = "oauth" it adds the [server.oauth] values that are set; an empty
+// resource_url or jwks_url is left out so that another source (.env, the platform) can
+// provide it.
 func (f *File) Env() []string {
-	return []string{
+	env := []string{
 		"MCP_PATH=" + f.Server.Path,
 		"MCP_AUTH=" + f.Server.Auth,
 		"MCP_STATELESS=" + strconv.FormatBool(f.Server.Stateless),
 		"MCP_ALLOWED_ORIGINS=" + strings.Join(f.Server.AllowedOrigins, ","),
 	}
+	if f.Server.Auth != AuthOAuth {
+		return env
+	}
+	o := f.Server.OAuth
+	for _, kv := range [][2]string{
+		{"MCP_OAUTH_ISSUER", o.Issuer},
+		{"MCP_RESOURCE_URL", o.ResourceURL},
+		{"MCP_OAUTH_SCOPES", strings.Join(o.Scopes, " ")},
+		{"MCP_OAUTH_JWKS_URL", o.JWKSURL},
+	} {
+		if kv[1] != "" {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+	}
+	return env
 }

@@ -165,9 +165,123 @@ func TestExampleFileIsValidAndComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := keyLines(data)
-	for _, k := range []string{"project.name", "server.path", "server.port", "server.auth", "server.stateless", "server.allowed_origins", "deploy.heroku.app", "deploy.heroku.region"} {
+	for _, k := range []string{"project.name", "server.path", "server.port", "server.auth", "server.stateless", "server.allowed_origins",
+		"server.oauth.issuer", "server.oauth.resource_url", "server.oauth.scopes", "server.oauth.jwks_url", "deploy.heroku.app", "deploy.heroku.region"} {
 		if lines[k] == 0 {
 			t.Errorf("mcpctl.toml.example does not document %s", k)
+		}
+	}
+}
+
+func TestParseOAuth(t *testing.T) {
+	f, err := Parse("mcpctl.toml", []byte(`
+[project]
+name = "weather"
+
+[server]
+path = "/mcp"
+auth = "oauth"
+
+[server.oauth]
+issuer = "https://example.us.auth0.com/"
+resource_url = "https://weather.example.com/mcp"
+scopes = ["mcp:tools", "weather:read"]
+jwks_url = "https://example.us.auth0.com/.well-known/jwks.json"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.Server.OAuth
+	if o.Issuer != "https://example.us.auth0.com/" || o.ResourceURL != "https://weather.example.com/mcp" ||
+		strings.Join(o.Scopes, " ") != "mcp:tools weather:read" || o.JWKSURL != "https://example.us.auth0.com/.well-known/jwks.json" {
+		t.Fatalf("got %+v", o)
+	}
+	got := strings.Join(f.Env(), "\n")
+	for _, w := range []string{
+		"MCP_AUTH=oauth",
+		"MCP_OAUTH_ISSUER=https://example.us.auth0.com/",
+		"MCP_RESOURCE_URL=https://weather.example.com/mcp",
+		"MCP_OAUTH_SCOPES=mcp:tools weather:read",
+		"MCP_OAUTH_JWKS_URL=https://example.us.auth0.com/.well-known/jwks.json",
+	} {
+		if !strings.Contains(got, w+"\n") && !strings.HasSuffix(got, w) {
+			t.Errorf("Env() lacks %s:\n%s", w, got)
+		}
+	}
+}
+
+func TestOAuthDefaultsAndEnv(t *testing.T) {
+	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n[server]\nauth = \"oauth\"\n[server.oauth]\nissuer = \"http://127.0.0.1:9999\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(f.Server.OAuth.Scopes, " ") != DefaultScope {
+		t.Errorf("scopes %v, want the default", f.Server.OAuth.Scopes)
+	}
+	env := strings.Join(f.Env(), "\n")
+	if !strings.Contains(env, "MCP_OAUTH_SCOPES="+DefaultScope) || !strings.Contains(env, "MCP_OAUTH_ISSUER=http://127.0.0.1:9999") {
+		t.Errorf("Env():\n%s", env)
+	}
+	// Unset values are left to .env or the platform, never emitted empty.
+	if strings.Contains(env, "MCP_RESOURCE_URL") || strings.Contains(env, "MCP_OAUTH_JWKS_URL") {
+		t.Errorf("Env() emits unset OAuth values:\n%s", env)
+	}
+	// Other auth modes get no OAuth variables, even with the table present.
+	f.Server.Auth = AuthAPIKey
+	if env := strings.Join(f.Env(), "\n"); strings.Contains(env, "MCP_OAUTH") {
+		t.Errorf("apikey Env() has OAuth variables:\n%s", env)
+	}
+}
+
+func TestParseOAuthErrors(t *testing.T) {
+	const head = "[project]\nname = \"weather\"\n[server]\nauth = \"oauth\"\n"
+	for _, tc := range []struct {
+		name, toml string
+		want       []string
+	}{
+		{"no issuer", head, []string{"server.oauth.issuer", "required"}},
+		{"http issuer", head + "[server.oauth]\nissuer = \"http://auth.example.com\"\n", []string{"line 6", "server.oauth.issuer", "https"}},
+		{"relative issuer", head + "[server.oauth]\nissuer = \"auth.example.com\"\n", []string{"server.oauth.issuer", "absolute"}},
+		{"issuer with query", head + "[server.oauth]\nissuer = \"https://auth.example.com/?x=1\"\n", []string{"server.oauth.issuer", "query"}},
+		{"resource is the host", head + "[server.oauth]\nissuer = \"https://a.example.com\"\nresource_url = \"https://mcp.example.com\"\n", []string{"server.oauth.resource_url", "end in the server path /mcp"}},
+		{"resource over http", head + "[server.oauth]\nissuer = \"https://a.example.com\"\nresource_url = \"http://mcp.example.com/mcp\"\n", []string{"server.oauth.resource_url", "https"}},
+		{"jwks over http", head + "[server.oauth]\nissuer = \"https://a.example.com\"\njwks_url = \"http://a.example.com/jwks\"\n", []string{"server.oauth.jwks_url"}},
+		{"no scopes", head + "[server.oauth]\nissuer = \"https://a.example.com\"\nscopes = []\n", []string{"server.oauth.scopes", "at least one"}},
+		{"bad scope", head + "[server.oauth]\nissuer = \"https://a.example.com\"\nscopes = [\"a b\"]\n", []string{"server.oauth.scopes", "not a valid scope"}},
+		{"unknown key", head + "[server.oauth]\nissuer = \"https://a.example.com\"\naudience = \"x\"\n", []string{"server.oauth.audience", "unknown key"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("mcpctl.toml", []byte(tc.toml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckResourceURL(t *testing.T) {
+	for _, tc := range []struct {
+		url, path string
+		ok        bool
+	}{
+		{"https://mcp.example.com/mcp", "/mcp", true},
+		{"https://example.com/tools/weather/mcp", "/mcp", true}, // mounted under a prefix by a proxy
+		{"https://example.com/api/mcp", "/api/mcp", true},
+		{"http://127.0.0.1:8000/mcp", "/mcp", true},
+		{"http://localhost:8000/mcp", "/mcp", true},
+		{"https://mcp.example.com/", "/mcp", false},
+		{"https://mcp.example.com/mcp/", "/mcp", false},
+		{"https://mcp.example.com/xmcp", "/mcp", false},
+		{"http://mcp.example.com/mcp", "/mcp", false},
+		{"https://mcp.example.com/mcp#x", "/mcp", false},
+	} {
+		if err := CheckResourceURL(tc.url, tc.path); (err == nil) != tc.ok {
+			t.Errorf("CheckResourceURL(%q, %q) = %v, want ok=%v", tc.url, tc.path, err, tc.ok)
 		}
 	}
 }

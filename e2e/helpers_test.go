@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -122,6 +123,11 @@ func startServer(t *testing.T, dir string, env ...string) *server {
 	t.Helper()
 	argv := procfileWeb(t, dir)
 	port := freePort(t)
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PORT="); ok {
+			port, _ = strconv.Atoi(v) // a test that must know the URL before the start
+		}
+	}
 	c := exec.Command(filepath.Join(dir, argv[0]), argv[1:]...)
 	c.Dir = dir
 	c.Env = append(os.Environ(), append([]string{fmt.Sprintf("PORT=%d", port)}, env...)...)
@@ -218,4 +224,9 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// netListen binds a loopback port, to prove it is free.
+func netListen(port int) (net.Listener, error) {
+	return net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 }

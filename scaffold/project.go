@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -25,6 +26,13 @@ type Project struct {
 	Port      int
 	Auth      string
 	Stateless bool
+
+	// With Auth oauth: the identity provider's issuer URL (required), the public URL of
+	// the MCP endpoint (optional: the local URL goes to .env when empty), and the scopes
+	// tokens must carry (default mcp:tools).
+	Issuer   string
+	Audience string
+	Scopes   []string
 }
 
 // Validate reports every problem with the project's values.
@@ -44,12 +52,40 @@ func (p Project) Validate() error {
 	}
 	switch p.Auth {
 	case config.AuthAPIKey, config.AuthNone:
+		if p.Issuer != "" || p.Audience != "" || len(p.Scopes) > 0 {
+			errs = append(errs, fmt.Errorf("issuer, audience and scopes apply only to auth oauth, not %s", p.Auth))
+		}
 	case config.AuthOAuth:
-		errs = append(errs, errors.New("auth: oauth is not available in this version of mcpctl yet; use apikey (the default) and switch later"))
+		errs = append(errs, p.validateOAuth()...)
 	default:
-		errs = append(errs, fmt.Errorf("auth: %q is not one of apikey, none", p.Auth))
+		errs = append(errs, fmt.Errorf("auth: %q is not one of apikey, oauth, none", p.Auth))
 	}
 	return errors.Join(errs...)
+}
+
+func (p Project) validateOAuth() []error {
+	var errs []error
+	if p.Issuer == "" {
+		errs = append(errs, errors.New("issuer: auth oauth needs the issuer URL of your identity provider (--issuer https://your-tenant.us.auth0.com/)"))
+	} else if err := config.CheckOAuthURL(p.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("issuer: %w", err))
+	}
+	if p.Audience != "" {
+		if err := config.CheckResourceURL(p.Audience, p.Path); err != nil {
+			errs = append(errs, fmt.Errorf("audience: %w", err))
+		}
+	}
+	for _, s := range p.Scopes {
+		if err := config.CheckScope(s); err != nil {
+			errs = append(errs, fmt.Errorf("scopes: %w", err))
+		}
+	}
+	return errs
+}
+
+// LocalURL is the MCP endpoint's URL when the server runs locally.
+func (p Project) LocalURL() string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", p.Port, p.Path)
 }
 
 // Plan renders the project in memory, the API key included, without writing anything.
@@ -65,10 +101,17 @@ func (p Project) Plan() (*Plan, string, error) {
 		Name: p.Name, Module: p.Module, Path: p.Path, Port: p.Port,
 		Auth: p.Auth, Stateless: p.Stateless, GoVersion: templates.GoVersion,
 	}
+	if p.Auth == config.AuthOAuth {
+		vars.OAuthIssuer, vars.OAuthResourceURL, vars.OAuthScopes = p.Issuer, p.Audience, p.Scopes
+		if len(vars.OAuthScopes) == 0 {
+			vars.OAuthScopes = []string{config.DefaultScope}
+		}
+	}
 	plan, err := Render(set, vars, map[string]string{"Name": p.Name})
 	if err != nil {
 		return nil, "", err
 	}
+	plan.Files = slices.DeleteFunc(plan.Files, func(f File) bool { return !vars.Wanted(f.Path) })
 	// The rendered project file must be one mcpctl itself accepts.
 	for _, f := range plan.Files {
 		if f.Path == config.FileName {
@@ -83,6 +126,17 @@ func (p Project) Plan() (*Plan, string, error) {
 			return nil, "", err
 		}
 		env := "# Secrets for local runs. Never commit this file (.gitignore covers it).\nMCP_API_KEY=" + key + "\n"
+		if err := plan.Add(File{Path: envfile.Name, Mode: envfile.Mode, Data: []byte(env)}); err != nil {
+			return nil, "", err
+		}
+	}
+	if p.Auth == config.AuthOAuth && p.Audience == "" {
+		// The public URL is known only where the server runs; locally it is this one.
+		// mcpctl.toml's settings and .env both reach `mcpctl dev`, and .env wins.
+		env := "# Settings for local runs. Never commit this file (.gitignore covers it).\n" +
+			"# The URL clients use for the MCP endpoint locally: access tokens must be issued for\n" +
+			"# it (their aud claim). On a platform, MCP_RESOURCE_URL is the public URL instead.\n" +
+			"MCP_RESOURCE_URL=" + p.LocalURL() + "\n"
 		if err := plan.Add(File{Path: envfile.Name, Mode: envfile.Mode, Data: []byte(env)}); err != nil {
 			return nil, "", err
 		}

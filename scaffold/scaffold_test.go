@@ -3,13 +3,16 @@ package scaffold
 import (
 	"errors"
 	"go/format"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/templates"
 )
 
 func TestRenderMissingKeyFails(t *testing.T) {
@@ -137,17 +140,102 @@ func TestProjectValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, mutate := range map[string]func(*Project){
-		"name":   func(p *Project) { p.Name = "W" },
-		"module": func(p *Project) { p.Module = "a b" },
-		"path":   func(p *Project) { p.Path = "mcp" },
-		"port":   func(p *Project) { p.Port = 0 },
-		"oauth":  func(p *Project) { p.Auth = "oauth" },
-		"auth":   func(p *Project) { p.Auth = "basic" },
+		"name":                 func(p *Project) { p.Name = "W" },
+		"module":               func(p *Project) { p.Module = "a b" },
+		"path":                 func(p *Project) { p.Path = "mcp" },
+		"port":                 func(p *Project) { p.Port = 0 },
+		"oauth without issuer": func(p *Project) { p.Auth = "oauth" },
+		"oauth over http":      func(p *Project) { p.Auth, p.Issuer = "oauth", "http://auth.example.com/" },
+		"oauth audience is host": func(p *Project) {
+			p.Auth, p.Issuer, p.Audience = "oauth", "https://a.example.com/", "https://weather.example.com"
+		},
+		"oauth bad scope":    func(p *Project) { p.Auth, p.Issuer, p.Scopes = "oauth", "https://a.example.com/", []string{`a"b`} },
+		"issuer with apikey": func(p *Project) { p.Issuer = "https://a.example.com/" },
+		"auth":               func(p *Project) { p.Auth = "basic" },
 	} {
 		p := ok
 		mutate(&p)
 		if err := p.Validate(); err == nil {
 			t.Errorf("%s: invalid project accepted", name)
+		}
+	}
+}
+
+func TestProjectPlanOAuth(t *testing.T) {
+	for _, audience := range []string{"", "https://weather.example.com/tools/api/mcp"} {
+		t.Run("audience="+audience, func(t *testing.T) {
+			p := Project{Name: "weather", Module: "github.com/you/weather", Path: "/api/mcp", Port: 9100, Auth: config.AuthOAuth, Stateless: true,
+				Issuer: "https://id.example.com/realms/main", Audience: audience, Scopes: []string{"mcp:tools", "weather:read"}}
+			plan, key, err := p.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if key != "" {
+				t.Error("an OAuth project got an API key")
+			}
+			files := map[string]File{}
+			for _, f := range plan.Files {
+				files[f.Path] = f
+				if strings.HasSuffix(f.Path, ".go") {
+					if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
+						t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
+					}
+				}
+				if strings.Contains(string(f.Data), "{{") {
+					t.Errorf("%s has an unrendered template action", f.Path)
+				}
+			}
+			for _, want := range templates.AuthOnlyFiles() {
+				if _, ok := files[want]; !ok {
+					t.Errorf("plan lacks %s", want)
+				}
+			}
+			if !strings.Contains(string(files["go.mod"].Data), "github.com/lestrrat-go/jwx/v3 ") || !strings.Contains(string(files["go.sum"].Data), "github.com/lestrrat-go/jwx/v3 ") {
+				t.Error("go.mod or go.sum lacks the JWT library")
+			}
+			cfg, err := config.Parse("mcpctl.toml", files["mcpctl.toml"].Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := cfg.Server.OAuth
+			if cfg.Server.Auth != "oauth" || o.Issuer != p.Issuer || o.ResourceURL != audience || strings.Join(o.Scopes, " ") != "mcp:tools weather:read" || o.JWKSURL != "" {
+				t.Errorf("mcpctl.toml: %+v", cfg.Server)
+			}
+			main := string(files["cmd/weather/main.go"].Data)
+			if !strings.Contains(main, `Issuer:      "https://id.example.com/realms/main",`) || !strings.Contains(main, `[]string{"mcp:tools", "weather:read"}`) {
+				t.Errorf("main.go defaults:\n%s", main)
+			}
+			env, hasEnv := files[".env"]
+			if audience == "" {
+				if !hasEnv || env.Mode != 0o600 || string(env.Data) == "" || !strings.Contains(string(env.Data), "\nMCP_RESOURCE_URL=http://127.0.0.1:9100/api/mcp\n") {
+					t.Errorf(".env planned as %+v", env)
+				}
+			} else if hasEnv {
+				t.Errorf("the public URL is in mcpctl.toml, yet .env is planned: %s", env.Data)
+			}
+		})
+	}
+}
+
+// Files only OAuth projects get are left out of the others, and every one of them exists
+// in the template set.
+func TestAuthOnlyFiles(t *testing.T) {
+	set, err := templates.Set("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range templates.AuthOnlyFiles() {
+		if _, err := fs.Stat(set, p+TemplateSuffix); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	plan, _, err := Project{Name: "weather", Module: "weather", Path: "/mcp", Port: 8000, Auth: config.AuthAPIKey}.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range plan.Files {
+		if slices.Contains(templates.AuthOnlyFiles(), f.Path) || strings.Contains(string(f.Data), "jwx") {
+			t.Errorf("an apikey project got %s, or a JWT dependency in it", f.Path)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 )
 
 // all: keeps dot-files such as .gitignore, which a plain embed pattern drops.
@@ -25,9 +26,41 @@ type Vars struct {
 	Module    string // Go module path
 	Path      string // MCP endpoint path
 	Port      int    // local port
-	Auth      string // apikey | none
+	Auth      string // apikey | oauth | none
 	Stateless bool
 	GoVersion string
+
+	// OAuth settings, used when Auth is oauth.
+	OAuthIssuer      string   // identity provider's issuer URL
+	OAuthResourceURL string   // public URL of the MCP endpoint; empty: set per environment
+	OAuthScopes      []string // scopes every token must carry
+}
+
+// authOnly lists the rendered files that only projects with that auth mode get: the OAuth
+// resource server needs a JWT library, which the other modes should not carry.
+var authOnly = map[string]string{
+	"internal/server/oauth.go":      "oauth",
+	"internal/server/oauth_keys.go": "oauth",
+	"internal/server/oauth_test.go": "oauth",
+	"tools/whoami.go":               "oauth",
+	"tools/whoami_test.go":          "oauth",
+}
+
+// Wanted reports whether the rendered file at path (slash-separated, relative to the
+// project root) belongs in a project rendered with v.
+func (v Vars) Wanted(path string) bool {
+	auth, ok := authOnly[path]
+	return !ok || auth == v.Auth
+}
+
+// AuthOnlyFiles returns the rendered paths that only some auth modes get, sorted.
+func AuthOnlyFiles() []string {
+	var paths []string
+	for p := range authOnly {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return paths
 }
 
 // Set returns the template set called name.

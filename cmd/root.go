@@ -29,6 +29,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	root.AddCommand(newInitCmd(f, nil))
+	root.AddCommand(newDevCmd(f, nil))
 	root.AddCommand(newCheckCmd(f, nil))
 	root.AddCommand(newDoctorCmd(f, nil))
 	root.AddCommand(newDeployCmd(f))

@@ -1,0 +1,161 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/devtui"
+	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/runner"
+)
+
+type devOptions struct {
+	IO    *iostreams.IOStreams
+	Exec  executor.Executor
+	Getwd func() (string, error)
+
+	Port  int
+	NoTUI bool
+
+	portSet bool
+}
+
+func newDevCmd(f *Factory, runF func(context.Context, *devOptions) error) *cobra.Command {
+	opts := &devOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd}
+	c := &cobra.Command{
+		Use:   "dev",
+		Short: "Run the project locally with hot reload",
+		Long: `Serve the project at http://127.0.0.1:PORT/PATH (port and path from mcpctl.toml) and
+rebuild it whenever a Go file, go.mod, mcpctl.toml, .env or an embedded asset changes.
+
+The URL never changes: a local proxy holds it and switches to each new build once it
+answers /health, so connected clients keep working across reloads, stateful sessions
+included. A build that does not compile leaves the previous one serving and shows the
+errors. The server gets the settings of mcpctl.toml and the variables of .env (these win
+over the shell's environment), re-read at every reload.
+
+On a terminal this shows a live dashboard; otherwise (or with --no-tui) it prints the same
+events as lines on stderr. Ctrl-C stops the server and every process it started.`,
+		Example: `  mcpctl dev
+  mcpctl dev --port 8080
+  mcpctl dev --no-tui`,
+		Args: maxArgs(0),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.portSet = c.Flags().Changed("port")
+			if opts.portSet && (opts.Port < 1 || opts.Port > 65535) {
+				return FlagErrorf("--port %d: use a port between 1 and 65535", opts.Port)
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runDev(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.IntVar(&opts.Port, "port", config.DefaultPort, "local port (default: server.port of mcpctl.toml)")
+	fl.BoolVar(&opts.NoTUI, "no-tui", false, "print events as lines instead of the dashboard")
+	return c
+}
+
+func runDev(ctx context.Context, opts *devOptions) error {
+	dir, err := opts.Getwd()
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(dir)
+	if err != nil {
+		return err
+	}
+	port := cfg.Server.Port
+	if opts.portSet {
+		port = opts.Port
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r, err := runner.Start(ctx, runner.Options{
+		Dir:      dir,
+		Port:     port,
+		Path:     cfg.Server.Path,
+		Executor: opts.Exec,
+		Env:      func() ([]string, error) { return devEnv(dir, port) },
+		Package:  mainPackage(dir, cfg.Project.Name),
+	})
+	if err != nil {
+		return err
+	}
+
+	if opts.NoTUI || !opts.IO.IsStdoutTTY() || !opts.IO.IsStderrTTY() {
+		p := &devtui.Printer{W: opts.IO.ErrOut, ServerOutput: true, Requests: true}
+		p.Run(r.Events()) // until the runner stops (Ctrl-C cancels ctx)
+		return r.Wait()
+	}
+
+	prog := tea.NewProgram(devtui.New(r.Events(), devtui.Options{Rebuild: r.Rebuild}),
+		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.ErrOut), tea.WithAltScreen(), tea.WithContext(ctx))
+	_, uiErr := prog.Run()
+	cancel()
+	for range r.Events() { // let the runner finish reporting while it stops
+	}
+	if err := r.Wait(); err != nil {
+		return err
+	}
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrProgramKilled) {
+		return uiErr
+	}
+	return nil
+}
+
+// devEnv is the server's environment from mcpctl.toml and .env, read again for every
+// start so that edits to either apply on the next reload.
+func devEnv(dir string, port int) ([]string, error) {
+	cfg, err := config.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	env := cfg.Env()
+	vars, err := envfile.Read(filepath.Join(dir, envfile.Name))
+	if err != nil {
+		return nil, err
+	}
+	// An OAuth server must know the URL its tokens are issued for. Unless the project
+	// names one, locally that is the dev URL (the process itself only sees the proxy).
+	if cfg.Server.Auth == config.AuthOAuth && cfg.Server.OAuth.ResourceURL == "" && vars["MCP_RESOURCE_URL"] == "" {
+		env = append(env, fmt.Sprintf("MCP_RESOURCE_URL=http://127.0.0.1:%d%s", port, cfg.Server.Path))
+	}
+	// Every key in .env works locally (named keys, and an old key during a rotation),
+	// as it does on the deployed app, which holds their hashes.
+	if _, set := vars[keys.HashesEnvVar]; !set && cfg.Server.Auth == config.AuthAPIKey {
+		if ks := keys.InEnv(vars); len(ks) > 0 {
+			env = append(env, keys.HashesEnvVar+"="+keys.HashList(ks))
+		}
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		env = append(env, k+"="+vars[k])
+	}
+	return env, nil
+}
+
+// mainPackage is the package to build: cmd/NAME in a project made by `mcpctl init`, else
+// the project root.
+func mainPackage(dir, name string) string {
+	if fi, err := os.Stat(filepath.Join(dir, "cmd", name)); err == nil && fi.IsDir() {
+		return "./cmd/" + name
+	}
+	return "."
+}

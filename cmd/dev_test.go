@@ -1,0 +1,289 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/runner"
+	"github.com/mcpctl/mcpctl/scaffold"
+)
+
+func executeDev(t *testing.T, f *Factory, runF func(context.Context, *devOptions) error, args ...string) error {
+	t.Helper()
+	root := NewRootCmd(f)
+	for _, c := range root.Commands() {
+		if c.Name() == "dev" {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(newDevCmd(f, runF))
+	root.SetArgs(append([]string{"dev"}, args...))
+	return root.ExecuteContext(context.Background())
+}
+
+func TestDevFlags(t *testing.T) {
+	f, _, _, _ := testFactory(t, t.TempDir())
+	var got *devOptions
+	capture := func(_ context.Context, o *devOptions) error { got = o; return nil }
+	if err := executeDev(t, f, capture, "--port", "9001", "--no-tui"); err != nil {
+		t.Fatal(err)
+	}
+	if got.Port != 9001 || !got.portSet || !got.NoTUI {
+		t.Fatalf("options %+v", got)
+	}
+	if err := executeDev(t, f, capture); err != nil {
+		t.Fatal(err)
+	}
+	if got.portSet || got.NoTUI {
+		t.Fatalf("defaults %+v", got)
+	}
+}
+
+func TestDevUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"extra"}, {"--port", "0"}, {"--port", "70000"}, {"--port", "x"}} {
+		f, _, _, _ := testFactory(t, t.TempDir())
+		err := executeDev(t, f, func(context.Context, *devOptions) error { return nil }, args...)
+		if !IsUsageError(err) {
+			t.Errorf("%v: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestDevOutsideAProject(t *testing.T) {
+	f, _, _, _ := testFactory(t, t.TempDir())
+	err := executeDev(t, f, nil, "--no-tui")
+	var nf *config.NotFoundError
+	if !errors.As(err, &nf) {
+		t.Fatalf("err = %v, want *config.NotFoundError", err)
+	}
+}
+
+func TestDevPortInUse(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	toml := "[project]\nname = \"demo\"\n[server]\nport = " + strconv.Itoa(port) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, _, _, stub := testFactory(t, dir)
+	err = executeDev(t, f, nil, "--no-tui")
+	var pe *runner.PortInUseError
+	if !errors.As(err, &pe) || pe.Port != port || !strings.Contains(err.Error(), "--port") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls := stub.Calls(); len(calls) != 0 {
+		t.Errorf("ran %v before noticing the port", calls)
+	}
+}
+
+func TestDevEnvReadsTomlAndDotEnv(t *testing.T) {
+	dir := t.TempDir()
+	toml := "[project]\nname = \"demo\"\n[server]\npath = \"/x\"\nstateless = false\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("# secrets\nMCP_API_KEY=k1\nB=2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, err := devEnv(dir, 8000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"MCP_PATH=/x", "MCP_STATELESS=false", "MCP_AUTH=apikey", "MCP_API_KEY=k1", "B=2"} {
+		if !slices.Contains(env, want) {
+			t.Errorf("env %v lacks %s", env, want)
+		}
+	}
+	if slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "MCP_RESOURCE_URL=") }) {
+		t.Errorf("MCP_RESOURCE_URL set for an apikey project: %v", env)
+	}
+
+	oauth := "[project]\nname = \"demo\"\n[server]\npath = \"/x\"\nauth = \"oauth\"\n[server.oauth]\nissuer = \"https://auth.example.com/\"\n"
+	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(oauth), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if env, err = devEnv(dir, 8123); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(env, "MCP_RESOURCE_URL=http://127.0.0.1:8123/x") {
+		t.Errorf("oauth env without a resource URL: %v", env)
+	}
+	if got := mainPackage(dir, "demo"); got != "." {
+		t.Errorf("mainPackage without cmd/demo = %q", got)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "cmd", "demo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := mainPackage(dir, "demo"); got != "./cmd/demo" {
+		t.Errorf("mainPackage = %q", got)
+	}
+}
+
+// The issue's end-to-end scenario on a project rendered by the init templates, made
+// stateful: `mcpctl dev --no-tui`, a go-sdk client calls say_hello through the dev URL,
+// the tool's source is edited three times, and the same client session sees each new
+// greeting. Ctrl-C (context cancellation) then ends it with no error and no process left.
+func TestDevEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a generated server")
+	}
+	parent := t.TempDir()
+	p := scaffold.Project{Dir: filepath.Join(parent, "demo"), Name: "demo", Module: "example.com/demo",
+		Path: config.DefaultPath, Port: config.DefaultPort, Auth: config.AuthAPIKey, Stateless: false}
+	plan, key, err := p.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scaffold.Apply(p.Dir, plan); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	f, _, _, _ := testFactory(t, p.Dir)
+	f.Executor = executor.System{}
+	log := &devOutput{changed: make(chan struct{})}
+	f.IOStreams.ErrOut = log
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		root := NewRootCmd(f)
+		root.AddCommand(newDevCmd(f, nil))
+		root.SetArgs([]string{"dev", "--no-tui", "--port", strconv.Itoa(port)})
+		done <- root.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mcpctl dev: %v", err)
+		}
+		if !strings.Contains(log.String(), "stopped generation") {
+			t.Errorf("no child stopped at shutdown:\n%s", log.String())
+		}
+	}()
+	from := 0
+	log.waitFor(t, &from, "ready: generation")
+
+	transport := &mcp.StreamableClientTransport{
+		Endpoint:   "http://127.0.0.1:" + strconv.Itoa(port) + config.DefaultPath,
+		HTTPClient: &http.Client{Transport: devHeaderTransport{http.Header{"X-Api-Key": {key}}}},
+		MaxRetries: 1,
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "dev-e2e", Version: "0"}, nil).Connect(ctx, transport, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	sid := cs.ID()
+	if sid == "" {
+		t.Fatal("no session id: the toml's stateless = false did not reach the server")
+	}
+	greet := func() string {
+		t.Helper()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Ada"}})
+		if err != nil {
+			t.Fatalf("say_hello: %v\n%s", err, log.String())
+		}
+		return res.Content[0].(*mcp.TextContent).Text
+	}
+	if got := greet(); got != "Hello, Ada!" {
+		t.Fatalf("got %q", got)
+	}
+	src := filepath.Join(p.Dir, "tools", "hello.go")
+	orig, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range []string{"Hi", "Howdy", "Greetings"} {
+		edited := bytes.Replace(orig, []byte(`"Hello, "`), []byte(`"`+g+`, "`), 1)
+		if bytes.Equal(edited, orig) {
+			t.Fatal("template no longer contains the greeting this test edits")
+		}
+		if err := os.WriteFile(src, edited, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		log.waitFor(t, &from, "reloaded ("+strconv.Itoa(i+1)+")")
+		if got := greet(); got != g+", Ada!" {
+			t.Fatalf("after edit %d: got %q", i+1, got)
+		}
+		if cs.ID() != sid {
+			t.Fatalf("session changed from %s to %s", sid, cs.ID())
+		}
+	}
+}
+
+type devHeaderTransport struct{ header http.Header }
+
+func (h devHeaderTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range h.header {
+		r.Header[k] = v
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// devOutput collects output written by another goroutine and wakes waiters.
+type devOutput struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func (b *devOutput) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+func (b *devOutput) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor waits until s appears at or after offset *from, then moves *from past it.
+func (b *devOutput) waitFor(t *testing.T, from *int, s string) {
+	t.Helper()
+	deadline := time.NewTimer(3 * time.Minute)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		text, ch := b.buf.String(), b.changed
+		b.mu.Unlock()
+		if i := strings.Index(text[*from:], s); i >= 0 {
+			*from += i + len(s)
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("no %q in output:\n%s", s, text)
+		}
+	}
+}

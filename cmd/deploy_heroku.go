@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/doctor"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -39,6 +40,7 @@ type deployHerokuOptions struct {
 
 func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
 	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Version: f.Version}
+	opts.Preflight = func(ctx context.Context, dir string) error { return deployDoctor(ctx, opts, dir) }
 	c := &cobra.Command{
 		Use:   "heroku",
 		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
@@ -172,6 +174,19 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		printDeploySummary(opts, res)
 	}
 	return nil
+}
+
+// deployDoctor runs every project check (build and tests included) before a deploy
+// changes anything, and shows the problems that block it.
+func deployDoctor(ctx context.Context, opts *deployHerokuOptions, dir string) error {
+	rep, err := doctor.Run(ctx, doctor.Options{Dir: dir, Exec: opts.Exec, ForDeploy: true})
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		rep.WriteSummary(opts.IO.ErrOut, opts.IO.ColorEnabled())
+	}
+	return rep.Err()
 }
 
 // verifyError carries the check's report, so the deploy error names the failed step.

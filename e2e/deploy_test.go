@@ -203,14 +203,15 @@ func TestDeployHerokuEndToEnd(t *testing.T) {
 		}
 	}
 
-	// A release that breaks the endpoint is detected, rolled back and reported.
-	serverGo := filepath.Join(dir, "internal", "server", "server.go")
-	src, _ := os.ReadFile(serverGo)
-	broken := strings.Replace(string(src), "mux.Handle(cfg.Path, endpoint)", `mux.Handle("/oops", endpoint)`, 1)
+	// A release that breaks the endpoint but passes every local check (the package main
+	// has no tests) is detected after the push, rolled back and reported.
+	mainGo := filepath.Join(dir, "cmd", "deploy-demo", "main.go")
+	src, _ := os.ReadFile(mainGo)
+	broken := strings.Replace(string(src), "\tif err == nil {\n", "\tcfg.Path = \"/oops\"\n\tif err == nil {\n", 1)
 	if broken == string(src) {
 		t.Fatal("could not break the server")
 	}
-	os.WriteFile(serverGo, []byte(broken), 0o644)
+	os.WriteFile(mainGo, []byte(broken), 0o644)
 	run(t, dir, "git", "commit", "--quiet", "-am", "Break the endpoint")
 	before = len(fake.argv(t))
 	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "heroku")
@@ -243,9 +244,16 @@ func TestDeployHerokuFailures(t *testing.T) {
 		{name: "uncommitted work", state: fakeState{LoggedIn: true}, prep: func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "tools", "new.go"), []byte("package tools\n"), 0o644)
 		}, stderr: "uncommitted", never: "apps:create"},
-		{name: "build fails", state: fakeState{LoggedIn: true}, args: []string{"--yes"}, prep: func(t *testing.T, dir string) {
+		{name: "does not build locally", state: fakeState{LoggedIn: true}, args: []string{"--yes"}, prep: func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, "tools", "broken.go"), []byte("package tools\nfunc {\n"), 0o644)
-		}, stderr: "push", never: "releases:rollback"},
+		}, stderr: "build-failed", never: "apps:create"},
+		{name: "auth none", state: fakeState{LoggedIn: true}, args: []string{"--yes"}, prep: func(t *testing.T, dir string) {
+			toml := filepath.Join(dir, "mcpctl.toml")
+			data, _ := os.ReadFile(toml)
+			os.WriteFile(toml, []byte(strings.Replace(string(data), `auth = "apikey"`, `auth = "none"`, 1)), 0o644)
+		}, stderr: "auth-none", never: "apps:create"},
+		{name: "push rejected", state: fakeState{LoggedIn: true, Fail: map[string]string{"build": "-----> Go app detected\n !     go: toolchain not available"}},
+			stderr: "toolchain not available", never: "releases:rollback"},
 		{name: "bad flag", state: fakeState{LoggedIn: true}, args: []string{"--region", "asia"}, stderr: "--region", never: "auth:whoami"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

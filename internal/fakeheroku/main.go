@@ -33,7 +33,8 @@ type State struct {
 	Apps     map[string]*App `json:"apps"`
 	// Taken lists app names that belong to someone else.
 	Taken []string `json:"taken"`
-	// Fail makes a subcommand (such as "config:set") fail with this stderr and exit 1.
+	// Fail makes a subcommand (such as "config:set") fail with this stderr and exit 1;
+	// "build" makes the remote reject pushes with this build output.
 	Fail map[string]string `json:"fail"`
 }
 
@@ -286,6 +287,11 @@ func build(dir, name string) int {
 		return 1
 	}
 	app := st.Apps[name]
+	if msg, ok := st.Fail["build"]; ok {
+		fmt.Println(msg)
+		fmt.Println(" !     Push rejected.")
+		return 1
+	}
 	var newRev string
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {

@@ -195,7 +195,17 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 			return res, err
 		}
 	}
-	changes := ConfigChanges(current, DesiredConfig(opts.Project, opts.Env))
+	want := DesiredConfig(opts.Project, opts.Env)
+	// An OAuth server's tokens are bound to its public URL; unless mcpctl.toml names it,
+	// that is the app's own endpoint (never the local URL in .env).
+	if opts.Project.Server.Auth == config.AuthOAuth && opts.Project.Server.OAuth.ResourceURL == "" {
+		if res.WebURL != "" {
+			want["MCP_RESOURCE_URL"] = endpointURL(res.WebURL, opts.Project.Server.Path)
+		} else {
+			want["MCP_RESOURCE_URL"] = "<web url of " + c.AppName + ">" + opts.Project.Server.Path // dry run of a new app
+		}
+	}
+	changes := ConfigChanges(current, want)
 	res.ConfigChanged = slices.Sorted(maps.Keys(changes))
 	if _, ok := current[keys.EnvVar]; ok {
 		progress(Event{Phase: PhaseConfig, Message: "warning: the app holds a plaintext MCP_API_KEY; unset it with `heroku config:unset MCP_API_KEY -a " + c.AppName + "` (mcpctl sets only hashes)"})

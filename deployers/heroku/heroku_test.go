@@ -184,3 +184,42 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 		t.Errorf("checked only %d subcommands: %v", len(helps), helps)
 	}
 }
+
+// An OAuth project gets its issuer settings and, unless mcpctl.toml names one, the app's
+// own endpoint as resource URL; never key hashes.
+func TestDeployConfigForOAuth(t *testing.T) {
+	c, stub := newStubClient()
+	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
+	stub.On("git", []string{"rev-parse"}, executor.Result{}, nil)
+	stub.On("git", []string{"status"}, executor.Result{}, nil)
+	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/"}}`)}, nil)
+	stub.On("heroku", []string{"git:remote"}, executor.Result{}, nil)
+	stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{}`)}, nil)
+	stub.On("heroku", []string{"config:set"}, executor.Result{}, nil)
+	f := config.Default("weather")
+	f.Server.Auth = config.AuthOAuth
+	f.Server.OAuth.Issuer = "https://auth.example.com/"
+	f.Deploy.Heroku.App = "weather"
+	res, err := c.Deploy(context.Background(), DeployOptions{Project: f, Env: map[string]string{"MCP_RESOURCE_URL": "http://127.0.0.1:8000/mcp"}, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set string
+	for _, p := range res.Planned {
+		if strings.HasPrefix(p, "heroku config:set") {
+			set = p
+		}
+	}
+	for _, want := range []string{"MCP_OAUTH_ISSUER", "MCP_RESOURCE_URL", "MCP_AUTH"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("planned %q lacks %s", set, want)
+		}
+	}
+	if strings.Contains(set, "MCP_API_KEY_HASHES") {
+		t.Errorf("an OAuth app would get key hashes: %q", set)
+	}
+	want := DesiredConfig(f, nil)
+	if _, ok := want["MCP_API_KEY_HASHES"]; ok {
+		t.Error("DesiredConfig gives an OAuth project key hashes")
+	}
+}

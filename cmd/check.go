@@ -30,6 +30,8 @@ type checkOptions struct {
 	HTTPClient *http.Client
 
 	URL       string
+	Token     string
+	TokenEnv  string
 	KeyEnv    string
 	KeyHeader string
 	Headers   []string
@@ -60,8 +62,8 @@ what to do next, and has its own exit code.
 The API key is read from the variable --key-env names (default MCP_API_KEY), in the
 environment or else in ./.env, and sent in the x-api-key header (--key-header changes it).
 For OAuth servers, check follows the discovery chain (protected-resource and
-authorization-server metadata); pass a token with --header 'Authorization: Bearer …' to
-run the MCP steps too.
+authorization-server metadata); pass an access token with --token or --token-env to run
+the MCP steps too.
 
 A sleeping or booting server (502/503/504, Heroku router errors, timeouts) is retried
 with backoff for up to --retry-for. A base URL without the MCP path is tried with /mcp.
@@ -73,7 +75,7 @@ Exit codes:
 		Example: `  mcpctl check https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp
   mcpctl check http://127.0.0.1:8000/mcp --call say_hello --args '{"name":"Ada"}'
   mcpctl check https://example.com/mcp --key-env PROD_MCP_KEY --json
-  mcpctl check https://example.com/mcp --header 'Authorization: Bearer eyJ…'`,
+  mcpctl check https://example.com/mcp --token-env MCP_ACCESS_TOKEN`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return FlagErrorf("check needs exactly one URL, e.g. `mcpctl check https://HOST/mcp`")
@@ -96,6 +98,8 @@ Exit codes:
 	fl.StringVar(&opts.KeyEnv, "key-env", defaultKeyEnv, "environment variable (or ./.env entry) holding the API key")
 	fl.StringVar(&opts.KeyHeader, "key-header", probe.DefaultKeyHeader, "header that carries the key (\"Authorization\" sends it as a bearer token)")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
+	fl.StringVar(&opts.Token, "token", "", "OAuth access token to send as Authorization: Bearer (instead of an API key)")
+	fl.StringVar(&opts.TokenEnv, "token-env", "", "environment variable holding the OAuth access token")
 	fl.StringVar(&opts.Call, "call", "", "call this tool after listing the tools")
 	fl.StringVar(&opts.Args, "args", "", "arguments of the --call tool, as a JSON object")
 	fl.DurationVar(&opts.Timeout, "timeout", probe.DefaultTimeout, "timeout of each request")
@@ -124,6 +128,12 @@ func (o *checkOptions) validate() error {
 			return FlagErrorf("--header %q: the value must be one line", name)
 		}
 		o.header.Add(name, value)
+	}
+	if o.Token != "" && o.TokenEnv != "" {
+		return FlagErrorf("give --token or --token-env, not both")
+	}
+	if (o.Token != "" || o.TokenEnv != "") && o.keyEnvSet {
+		return FlagErrorf("--token/--token-env and --key-env exclude each other: a server takes an OAuth token or an API key")
 	}
 	if !headerNameRE.MatchString(o.KeyHeader) {
 		return FlagErrorf("--key-header %q is not a valid header name", o.KeyHeader)
@@ -165,10 +175,22 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	keyHeader := opts.KeyHeader
+	if opts.Token != "" || opts.TokenEnv != "" {
+		// An OAuth token goes where a bearer goes; the probe still checks that a request
+		// without it is refused.
+		key, source, keyHeader = opts.Token, "--token", "Authorization"
+		if opts.TokenEnv != "" {
+			key, source = opts.Getenv(opts.TokenEnv), opts.TokenEnv
+			if key == "" {
+				return &keyNotFoundError{name: opts.TokenEnv}
+			}
+		}
+	}
 	po := probe.Options{
 		URL:           opts.URL,
 		Key:           key,
-		KeyHeader:     opts.KeyHeader,
+		KeyHeader:     keyHeader,
 		KeySource:     source,
 		Header:        opts.header,
 		Timeout:       opts.Timeout,

@@ -76,6 +76,9 @@ func applyFile(r Request, sp *spec, res Result) (Result, error) {
 		res.Action = Updated
 	}
 	res.Export, res.Notes = sp.advice(r)
+	if r.Auth == AuthOAuth && !r.Remove {
+		res.Notes = append(res.Notes, RegistrationNote(r.Client))
+	}
 	if res.Action == Absent || res.Action == Unchanged {
 		return res, nil
 	}

@@ -615,3 +615,17 @@ func TestNoKeyInFiles(t *testing.T) {
 		t.Errorf("notes do not warn about the plaintext key: %q", res.Notes)
 	}
 }
+
+func TestOAuthEntriesNameRedirectURIs(t *testing.T) {
+	f := newFixture(t)
+	r := f.req(Cursor)
+	r.Auth = AuthOAuth
+	res := apply(t, r)
+	joined := strings.Join(res.Notes, "\n")
+	if !strings.Contains(joined, "cursor://anysphere.cursor-mcp/oauth/callback") || !strings.Contains(joined, "dynamic client registration") {
+		t.Fatalf("notes do not say what to register:\n%s", joined)
+	}
+	if strings.Contains(string(read(t, res.Path)), "headers") {
+		t.Fatal("an OAuth entry got headers")
+	}
+}

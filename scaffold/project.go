@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/module"
 
@@ -125,7 +126,8 @@ func (p Project) Plan() (*Plan, string, error) {
 		if key, err = keys.Generate(); err != nil {
 			return nil, "", err
 		}
-		env := "# Secrets for local runs. Never commit this file (.gitignore covers it).\nMCP_API_KEY=" + key + "\n"
+		// The creation time rides along as a trailing comment, which `mcpctl keys list` shows.
+		env := "# Secrets for local runs. Never commit this file (.gitignore covers it).\nMCP_API_KEY=" + key + " # created " + time.Now().UTC().Format(time.RFC3339) + "\n"
 		if err := plan.Add(File{Path: envfile.Name, Mode: envfile.Mode, Data: []byte(env)}); err != nil {
 			return nil, "", err
 		}

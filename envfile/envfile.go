@@ -50,8 +50,9 @@ func Update(path string, set map[string]string, unset ...string) error {
 	return UpdateWithComments(path, set, nil, unset...)
 }
 
-// UpdateWithComments is Update with a trailing comment on some of the set lines (such as
-// when a key was created), which Comments reads back.
+// UpdateWithComments is Update with a comment line for some of the set variables (such as
+// when a key was created), which Comments reads back. A variable that is set again gets
+// its new comment; one that is unset loses it.
 func UpdateWithComments(path string, set, comments map[string]string, unset ...string) error {
 	for k, v := range set {
 		if !validKey(k) {
@@ -82,6 +83,11 @@ func UpdateWithComments(path string, set, comments map[string]string, unset ...s
 	for _, line := range strings.SplitAfter(text, "\n") {
 		if line == "" {
 			continue
+		}
+		if m := metaLine.FindStringSubmatch(line); m != nil {
+			if _, replaced := comments[m[1]]; drop[m[1]] || replaced {
+				continue
+			}
 		}
 		m := keyLine.FindStringSubmatch(line)
 		if m != nil {
@@ -114,16 +120,21 @@ func UpdateWithComments(path string, set, comments map[string]string, unset ...s
 	return nil
 }
 
+// formatLine writes a variable, after its comment line when it has one. The comment
+// stays off the variable's own line because many readers of .env files (docker
+// --env-file, `$(cat .env)` in a shell) would take a trailing comment as part of the value.
 func formatLine(k, v, comment string) string {
 	if comment != "" {
-		return k + "=" + quote(v) + " # " + comment + "\n"
+		return metaPrefix + k + " " + comment + "\n" + k + "=" + quote(v) + "\n"
 	}
 	return k + "=" + quote(v) + "\n"
 }
 
-var commentLine = regexp.MustCompile(`^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s#'"]*)\s+#\s?(.*?)\s*$`)
+const metaPrefix = "# mcpctl:"
 
-// Comments returns the trailing comment of each variable's line that has one.
+var metaLine = regexp.MustCompile(`^# mcpctl:([A-Za-z_][A-Za-z0-9_.]*) (.*?)\s*$`)
+
+// Comments returns the comments UpdateWithComments wrote, by variable.
 func Comments(path string) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -134,7 +145,7 @@ func Comments(path string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, l := range strings.Split(string(data), "\n") {
-		if m := commentLine.FindStringSubmatch(l); m != nil {
+		if m := metaLine.FindStringSubmatch(l); m != nil {
 			out[m[1]] = m[2]
 		}
 	}

@@ -3,6 +3,7 @@ package envfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,15 +69,25 @@ func TestCheckMode(t *testing.T) {
 func TestComments(t *testing.T) {
 	p := filepath.Join(t.TempDir(), ".env")
 	os.WriteFile(p, []byte("# header\nA=1\nB=\"x y\" # keep me\n"), 0o600)
-	if err := UpdateWithComments(p, map[string]string{"C": "mcpk_abc"}, map[string]string{"C": "created 2026-11-22T00:00:00Z"}); err != nil {
+	if err := UpdateWithComments(p, map[string]string{"C": "mcpk_abc", "D": "d"}, map[string]string{"C": "created 2026-11-22T00:00:00Z", "D": "old"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := UpdateWithComments(p, map[string]string{"D": "d2"}, map[string]string{"D": "new"}, "C"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := Comments(p)
-	if got["B"] != "keep me" || got["C"] != "created 2026-11-22T00:00:00Z" || got["A"] != "" {
+	if got["D"] != "new" || got["C"] != "" || len(got) != 1 {
 		t.Fatalf("Comments = %v", got)
 	}
-	vars, _ := Read(p)
-	if vars["C"] != "mcpk_abc" || vars["B"] != "x y" {
-		t.Fatalf("values with comments read back as %v", vars)
+	data, _ := os.ReadFile(p)
+	want := "# header\nA=1\nB=\"x y\" # keep me\n# mcpctl:D new\nD=d2\n"
+	if string(data) != want {
+		t.Fatalf("file\n%s\nwant\n%s", data, want)
+	}
+	// Every variable line holds only its value: shells and docker read it as is.
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "D=") && line != "D=d2" {
+			t.Fatalf("line %q carries more than the value", line)
+		}
 	}
 }

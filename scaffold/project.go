@@ -126,8 +126,11 @@ func (p Project) Plan() (*Plan, string, error) {
 		if key, err = keys.Generate(); err != nil {
 			return nil, "", err
 		}
-		// The creation time rides along as a trailing comment, which `mcpctl keys list` shows.
-		env := "# Secrets for local runs. Never commit this file (.gitignore covers it).\nMCP_API_KEY=" + key + " # created " + time.Now().UTC().Format(time.RFC3339) + "\n"
+		// The creation time goes on a comment line of its own, which `mcpctl keys list`
+		// reads; the key's line holds only the key.
+		env := "# Secrets for local runs. Never commit this file (.gitignore covers it).\n" +
+			"# mcpctl:MCP_API_KEY created " + time.Now().UTC().Format(time.RFC3339) + "\n" +
+			"MCP_API_KEY=" + key + "\n"
 		if err := plan.Add(File{Path: envfile.Name, Mode: envfile.Mode, Data: []byte(env)}); err != nil {
 			return nil, "", err
 		}

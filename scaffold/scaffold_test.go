@@ -124,7 +124,7 @@ func TestProjectPlan(t *testing.T) {
 			}
 			env, hasEnv := files[".env"]
 			if auth == config.AuthAPIKey {
-				if !hasEnv || env.Mode != 0o600 || !strings.Contains(string(env.Data), "MCP_API_KEY="+key+" # created ") {
+				if !hasEnv || env.Mode != 0o600 || !strings.Contains(string(env.Data), "\nMCP_API_KEY="+key+"\n") {
 					t.Errorf(".env planned as %+v", env)
 				}
 			} else if hasEnv || key != "" {

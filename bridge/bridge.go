@@ -242,9 +242,11 @@ func (s *session) upstream(ctx context.Context) error {
 		switch {
 		case ok && req.IsCall() && req.Method == methodInitialize:
 			// The session id arrives with initialize's response headers and every later
-			// request must carry it, so nothing may overtake initialize.
+			// request must carry it and the negotiated version, so nothing may overtake
+			// initialize: not its sending, nor the reading of its answer.
 			s.track(req)
 			s.forward(ctx, msg)
+			s.awaitAnswer(ctx, req.ID, initializeBound)
 		case ok && req.IsCall():
 			// A call can take as long as its tool runs (a JSON response comes back only
 			// when it's done); don't let it hold up the messages behind it, such as a
@@ -345,6 +347,30 @@ func (s *session) untrack(id jsonrpc.ID) bool {
 }
 
 // poke signals drain without blocking; callers hold s.mu.
+// initializeBound is how long later messages wait for initialize's answer.
+const initializeBound = 30 * time.Second
+
+// awaitAnswer blocks until the call id has been answered, ctx ends or bound passes.
+func (s *session) awaitAnswer(ctx context.Context, id jsonrpc.ID, bound time.Duration) {
+	timer := time.NewTimer(bound)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		_, waiting := s.pending[id]
+		s.mu.Unlock()
+		if !waiting {
+			return
+		}
+		select {
+		case <-s.settled:
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			return
+		}
+	}
+}
+
 func (s *session) poke() {
 	select {
 	case s.settled <- struct{}{}:

@@ -156,7 +156,7 @@ func (m Model) apply(ev runner.Event) Model {
 		m.state = StateBuildFailed
 		m.lastBuild = ev.Duration
 		m.panelKind = "build"
-		m.panelTitle = fmt.Sprintf("Build failed (%d errors)", len(ev.Errors))
+		m.panelTitle = fmt.Sprintf("Build failed (%d %s)", len(ev.Errors), plural(len(ev.Errors), "error", "errors"))
 		if m.serving {
 			m.panelTitle += " · still serving the last good build"
 		}
@@ -334,7 +334,15 @@ func (m Model) requestLine(r runner.Request) string {
 		status = m.st.warn.Render(status)
 	}
 	return fmt.Sprintf("  %s  %-6s %-26s %-22s %s %8s",
-		r.Time.Format("15:04:05"), r.HTTPMethod, what, r.Tool, status, r.Duration.Round(100*time.Microsecond))
+		r.Time.Format("15:04:05"), r.HTTPMethod, clip(what, 26), clip(r.Tool, 22), status, r.Duration.Round(100*time.Microsecond))
+}
+
+// clip keeps a column to its width, so a long path does not push the others right.
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // truncate cuts a (possibly styled) line to width cells.
@@ -374,4 +382,11 @@ func (s styles) stateStyle(state string) lipgloss.Style {
 	default:
 		return s.busy
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

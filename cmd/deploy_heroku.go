@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/deployui"
 	"github.com/mcpctl/mcpctl/doctor"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
@@ -26,8 +30,8 @@ type deployHerokuOptions struct {
 	Exec    executor.Executor
 	Getwd   func() (string, error)
 	Version string
-	// Preflight runs the project checks; nil when doctor is not wired in.
-	Preflight func(ctx context.Context, dir string) error
+	// Preflight runs the project checks, writing what blocks the deploy to w.
+	Preflight func(ctx context.Context, dir string, w io.Writer) error
 
 	App           string
 	Region        string
@@ -40,7 +44,7 @@ type deployHerokuOptions struct {
 
 func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
 	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Version: f.Version}
-	opts.Preflight = func(ctx context.Context, dir string) error { return deployDoctor(ctx, opts, dir) }
+	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts, dir, w) }
 	c := &cobra.Command{
 		Use:   "heroku",
 		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
@@ -124,7 +128,7 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		Progress:   func(e heroku.Event) { printDeployEvent(opts.IO, e) },
 	}
 	if opts.Preflight != nil {
-		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir) }
+		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, errOut) }
 	}
 	key := ""
 	if ks := keys.InEnv(env); project.Server.Auth == config.AuthAPIKey && len(ks) > 0 {
@@ -152,7 +156,13 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		return nil
 	}
 
-	res, derr := client.Deploy(ctx, dopts)
+	var res *heroku.DeployResult
+	var derr error
+	if opts.IO.IsStderrTTY() && !opts.JSON && !opts.DryRun {
+		res, derr = deployWithUI(ctx, opts, dir, client, dopts)
+	} else {
+		res, derr = client.Deploy(ctx, dopts)
+	}
 	if opts.JSON {
 		out := struct {
 			*heroku.DeployResult
@@ -176,15 +186,78 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 	return nil
 }
 
+// deployWithUI runs the deploy behind the terminal view: phases with a spinner and the
+// tail of the build output. When the deploy fails, the whole output (build log, the
+// app's last log lines) is printed after the view, where it can be read and scrolled.
+func deployWithUI(ctx context.Context, opts *deployHerokuOptions, dir string, client *heroku.Client, dopts heroku.DeployOptions) (*heroku.DeployResult, error) {
+	msgs := make(chan any, 256)
+	var full bytes.Buffer
+	dopts.Progress = func(e heroku.Event) { msgs <- e }
+	dopts.Output = &lineSender{msgs: msgs, keep: &full}
+	if opts.Preflight != nil {
+		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, dopts.Output) }
+	}
+	var res *heroku.DeployResult
+	var derr error
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		res, derr = client.Deploy(ctx, dopts)
+		msgs <- deployui.Done{Err: derr}
+	}()
+	prog := tea.NewProgram(deployui.New(msgs, nil), tea.WithOutput(opts.IO.ErrOut), tea.WithInput(nil), tea.WithContext(ctx))
+	_, uiErr := prog.Run()
+	// The view may have stopped before the deploy (Ctrl-C): keep taking its messages
+	// until it has given up too.
+	for {
+		select {
+		case <-msgs:
+			continue
+		case <-finished:
+		}
+		break
+	}
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrProgramKilled) && derr == nil {
+		return res, uiErr
+	}
+	if derr != nil && full.Len() > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "\nBuild output and logs:\n%s\n", strings.TrimRight(full.String(), "\n"))
+	}
+	return res, derr
+}
+
+// lineSender turns streamed output into one view message per line, keeping all of it.
+type lineSender struct {
+	msgs    chan<- any
+	keep    *bytes.Buffer
+	partial []byte
+}
+
+func (l *lineSender) Write(b []byte) (int, error) {
+	l.keep.Write(b)
+	l.partial = append(l.partial, b...)
+	for {
+		i := bytes.IndexAny(l.partial, "\r\n")
+		if i < 0 {
+			break
+		}
+		if line := strings.TrimSpace(string(l.partial[:i])); line != "" {
+			l.msgs <- deployui.Output(line)
+		}
+		l.partial = l.partial[i+1:]
+	}
+	return len(b), nil
+}
+
 // deployDoctor runs every project check (build and tests included) before a deploy
 // changes anything, and shows the problems that block it.
-func deployDoctor(ctx context.Context, opts *deployHerokuOptions, dir string) error {
+func deployDoctor(ctx context.Context, opts *deployHerokuOptions, dir string, w io.Writer) error {
 	rep, err := doctor.Run(ctx, doctor.Options{Dir: dir, Exec: opts.Exec, ForDeploy: true})
 	if err != nil {
 		return err
 	}
 	if !rep.OK() {
-		rep.WriteSummary(opts.IO.ErrOut, opts.IO.ColorEnabled())
+		rep.WriteSummary(w, false)
 	}
 	return rep.Err()
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -83,19 +82,11 @@ func (o *bridgeOptions) validate() error {
 	if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
 		return FlagErrorf("%q is not an http(s) URL (want e.g. https://example.com/mcp)", o.URL)
 	}
-	nameRE := regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") // an RFC 9110 token
-	o.header = http.Header{}
-	for _, h := range o.Headers {
-		name, value, ok := strings.Cut(h, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		switch {
-		case !ok || !nameRE.MatchString(name):
-			return FlagErrorf("--header %q: want 'Name: value'", h)
-		case strings.ContainsAny(value, "\r\n\x00"):
-			return FlagErrorf("--header %q: the value must be one line", name)
-		}
-		o.header.Add(name, value)
+	header, err := parseHeaderFlags(o.Headers)
+	if err != nil {
+		return err
 	}
+	o.header = header
 	if o.keyEnvSet && o.KeyEnv == "" {
 		return FlagErrorf("--key-env needs a variable name")
 	}

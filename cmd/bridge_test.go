@@ -20,15 +20,7 @@ const bridgeTestKey = "mcpk_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 
 func executeBridge(t *testing.T, f *Factory, runF func(context.Context, *bridgeOptions) error, args ...string) error {
 	t.Helper()
-	root := NewRootCmd(f)
-	for _, c := range root.Commands() {
-		if c.Name() == "bridge" {
-			root.RemoveCommand(c)
-		}
-	}
-	root.AddCommand(newBridgeCmd(f, runF))
-	root.SetArgs(append([]string{"bridge"}, args...))
-	return root.ExecuteContext(context.Background())
+	return executeWith(t, f, newBridgeCmd(f, runF), append([]string{"bridge"}, args...)...)
 }
 
 func TestBridgeFlags(t *testing.T) {

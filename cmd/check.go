@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,27 +106,15 @@ Exit codes:
 	return c
 }
 
-// headerNameRE is an RFC 9110 token.
-var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
 func (o *checkOptions) validate() error {
 	if _, err := probe.ParseURL(o.URL); err != nil {
 		return &FlagError{err: err}
 	}
-	o.header = http.Header{}
-	for _, h := range o.Headers {
-		name, value, ok := strings.Cut(h, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		switch {
-		case !ok || name == "":
-			return FlagErrorf("--header %q: want 'Name: value'", h)
-		case !headerNameRE.MatchString(name):
-			return FlagErrorf("--header %q: %q is not a valid header name", h, name)
-		case strings.ContainsAny(value, "\r\n\x00"):
-			return FlagErrorf("--header %q: the value must be one line", name)
-		}
-		o.header.Add(name, value)
+	header, err := parseHeaderFlags(o.Headers)
+	if err != nil {
+		return err
 	}
+	o.header = header
 	if o.Token != "" && o.TokenEnv != "" {
 		return FlagErrorf("give --token or --token-env, not both")
 	}

@@ -23,15 +23,7 @@ const checkTestKey = "mcpk_cmd-check-test-key"
 // executeCheck runs `mcpctl check …` with the check command built around runF.
 func executeCheck(t *testing.T, f *Factory, runF func(context.Context, *checkOptions) error, args ...string) error {
 	t.Helper()
-	root := NewRootCmd(f)
-	for _, c := range root.Commands() {
-		if c.Name() == "check" {
-			root.RemoveCommand(c)
-		}
-	}
-	root.AddCommand(newCheckCmd(f, runF))
-	root.SetArgs(append([]string{"check"}, args...))
-	return root.ExecuteContext(context.Background())
+	return executeWith(t, f, newCheckCmd(f, runF), append([]string{"check"}, args...)...)
 }
 
 func TestCheckFlags(t *testing.T) {

@@ -19,15 +19,7 @@ import (
 // executeConnect runs `mcpctl connect …` with the connect command built around runF.
 func executeConnect(t *testing.T, f *Factory, runF func(context.Context, *connectOptions) error, args ...string) error {
 	t.Helper()
-	root := NewRootCmd(f)
-	for _, c := range root.Commands() {
-		if c.Name() == "connect" {
-			root.RemoveCommand(c)
-		}
-	}
-	root.AddCommand(newConnectCmd(f, runF))
-	root.SetArgs(append([]string{"connect"}, args...))
-	return root.ExecuteContext(context.Background())
+	return executeWith(t, f, newConnectCmd(f, runF), append([]string{"connect"}, args...)...)
 }
 
 // connectProject is a project directory with mcpctl.toml and .env, and a fake home.

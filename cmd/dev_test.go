@@ -25,15 +25,7 @@ import (
 
 func executeDev(t *testing.T, f *Factory, runF func(context.Context, *devOptions) error, args ...string) error {
 	t.Helper()
-	root := NewRootCmd(f)
-	for _, c := range root.Commands() {
-		if c.Name() == "dev" {
-			root.RemoveCommand(c)
-		}
-	}
-	root.AddCommand(newDevCmd(f, runF))
-	root.SetArgs(append([]string{"dev"}, args...))
-	return root.ExecuteContext(context.Background())
+	return executeWith(t, f, newDevCmd(f, runF), append([]string{"dev"}, args...)...)
 }
 
 func TestDevFlags(t *testing.T) {

@@ -17,15 +17,7 @@ import (
 // executeDoctor runs `mcpctl doctor …` with the doctor command built around runF.
 func executeDoctor(t *testing.T, f *Factory, runF func(context.Context, *doctorOptions) error, args ...string) error {
 	t.Helper()
-	root := NewRootCmd(f)
-	for _, c := range root.Commands() {
-		if c.Name() == "doctor" {
-			root.RemoveCommand(c)
-		}
-	}
-	root.AddCommand(newDoctorCmd(f, runF))
-	root.SetArgs(append([]string{"doctor"}, args...))
-	return root.ExecuteContext(context.Background())
+	return executeWith(t, f, newDoctorCmd(f, runF), append([]string{"doctor"}, args...)...)
 }
 
 // doctorProject generates a project as `mcpctl init` does, with its first commit, in a

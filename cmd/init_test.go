@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
 )
@@ -25,6 +27,21 @@ func testFactory(t *testing.T, cwd string) (*Factory, *bytes.Buffer, *bytes.Buff
 	}, out, errOut, stub
 }
 
+// executeWith runs the command tree with cmd in place of the command of the same name, so
+// a test can build that command around its own runF.
+func executeWith(t *testing.T, f *Factory, cmd *cobra.Command, args ...string) error {
+	t.Helper()
+	root := NewRootCmd(f)
+	for _, c := range root.Commands() {
+		if c.Name() == cmd.Name() {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(cmd)
+	root.SetArgs(args)
+	return root.ExecuteContext(context.Background())
+}
+
 func execute(t *testing.T, f *Factory, args ...string) error {
 	t.Helper()
 	root := NewRootCmd(f)
@@ -35,15 +52,8 @@ func execute(t *testing.T, f *Factory, args ...string) error {
 func TestInitFlags(t *testing.T) {
 	f, _, _, _ := testFactory(t, t.TempDir())
 	var got *initOptions
-	root := NewRootCmd(f)
-	for _, c := range root.Commands() {
-		if c.Name() == "init" {
-			root.RemoveCommand(c)
-		}
-	}
-	root.AddCommand(newInitCmd(f, func(_ context.Context, o *initOptions) error { got = o; return nil }))
-	root.SetArgs([]string{"init", "dir", "--name", "my-app", "--module", "example.com/my-app", "--auth", "none", "--path", "/x", "--port", "9001", "--no-git", "--yes"})
-	if err := root.Execute(); err != nil {
+	cmd := newInitCmd(f, func(_ context.Context, o *initOptions) error { got = o; return nil })
+	if err := executeWith(t, f, cmd, "init", "dir", "--name", "my-app", "--module", "example.com/my-app", "--auth", "none", "--path", "/x", "--port", "9001", "--no-git", "--yes"); err != nil {
 		t.Fatal(err)
 	}
 	p := got.Project
@@ -184,15 +194,8 @@ func TestInitOAuthFlags(t *testing.T) {
 	} {
 		f, _, _, _ := testFactory(t, t.TempDir())
 		var got *initOptions
-		root := NewRootCmd(f)
-		for _, c := range root.Commands() {
-			if c.Name() == "init" {
-				root.RemoveCommand(c)
-			}
-		}
-		root.AddCommand(newInitCmd(f, func(_ context.Context, o *initOptions) error { got = o; return nil }))
-		root.SetArgs(append([]string{"init", "dir", "--yes"}, tc.args...))
-		if err := root.Execute(); err != nil {
+		cmd := newInitCmd(f, func(_ context.Context, o *initOptions) error { got = o; return nil })
+		if err := executeWith(t, f, cmd, append([]string{"init", "dir", "--yes"}, tc.args...)...); err != nil {
 			t.Fatal(err)
 		}
 		p := got.Project

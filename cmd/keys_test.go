@@ -34,15 +34,7 @@ func TestKeysFlags(t *testing.T) {
 	} {
 		f, _, _, _ := testFactory(t, t.TempDir())
 		var got *keysOptions
-		root := NewRootCmd(f)
-		for _, c := range root.Commands() {
-			if c.Name() == "keys" {
-				root.RemoveCommand(c)
-			}
-		}
-		root.AddCommand(newKeysCmd(f, func(_ context.Context, o *keysOptions) error { got = o; return nil }))
-		root.SetArgs(tc.args)
-		err := root.Execute()
+		err := executeWith(t, f, newKeysCmd(f, func(_ context.Context, o *keysOptions) error { got = o; return nil }), tc.args...)
 		if tc.usage {
 			if !IsUsageError(err) {
 				t.Errorf("%v: got %v, want a usage error", tc.args, err)

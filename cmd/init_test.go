@@ -273,3 +273,18 @@ func TestInitWizardOAuth(t *testing.T) {
 		}
 	}
 }
+
+// Every command's help shows how to use it.
+func TestEveryCommandHasExamples(t *testing.T) {
+	f, _, _, _ := testFactory(t, t.TempDir())
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if !c.Hidden && c.Name() != "help" && c.Example == "" {
+			t.Errorf("%s has no examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRootCmd(f))
+}

@@ -3,7 +3,10 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
@@ -88,7 +92,12 @@ switch without downtime; --now is for a leaked key.`,
 	newCmd.Flags().BoolVar(&newOpts.Show, "show", false, "print the plaintext key on stdout (for piping into a secret store)")
 
 	listOpts := mk("list")
-	listCmd := &cobra.Command{Use: "list", Short: "List keys: name, fingerprint, creation, where active", Args: noArgs, RunE: run(listOpts)}
+	listCmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List keys: name, fingerprint, creation, where active",
+		Example: "  mcpctl keys list\n  mcpctl keys list --json",
+		Args:    noArgs, RunE: run(listOpts),
+	}
 	listCmd.Flags().BoolVar(&listOpts.JSON, "json", false, "print as JSON")
 
 	rotOpts := mk("rotate")
@@ -102,6 +111,9 @@ the old one as <VAR>_PREVIOUS. Clients switch at their own pace; then run
 
 If anything fails half-way, .env still holds a working key; run the same command again to
 finish.`,
+		Example: `  mcpctl keys rotate
+  mcpctl keys rotate --name ci
+  mcpctl keys rotate --now`,
 		Args: noArgs, RunE: run(rotOpts),
 	}
 	rotCmd.Flags().StringVar(&rotOpts.Name, "name", "", "rotate a named key instead of the default one")
@@ -151,6 +163,15 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 	project, err := config.Load(dir)
 	if err != nil {
 		return err
+	}
+	// A .env others can read leaks every key in it: say so, and fix it.
+	envPath := filepath.Join(dir, envfile.Name)
+	var modeErr *envfile.ModeError
+	if err := envfile.CheckMode(envPath); errors.As(err, &modeErr) {
+		if err := os.Chmod(envPath, envfile.Mode); err != nil {
+			return fmt.Errorf("%w, and making it 0600 failed: %w", modeErr, err)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Warning: %v; it is 0600 now. Rotate the keys if others could have read them: mcpctl keys rotate --now\n", modeErr)
 	}
 	store := &keystore.Store{Dir: dir}
 	where := ".env (the project has no deployed app, so keys are local only)"

@@ -94,3 +94,18 @@ func TestKeysRotateUpdatesMCPRemoteEntry(t *testing.T) {
 		t.Errorf("configured clients not named:\n%s", out)
 	}
 }
+
+func TestKeysFixesAReadableEnv(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"mode-demo\"\n"), 0o644)
+	k, _ := keys.Generate()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("MCP_API_KEY="+k+"\n"), 0o644)
+	f, _, errOut, _ := testFactory(t, dir)
+	if err := execute(t, f, "keys", "list"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(filepath.Join(dir, ".env"))
+	if st.Mode().Perm() != 0o600 || !strings.Contains(errOut.String(), "readable by others") {
+		t.Fatalf("mode %o, stderr %q", st.Mode().Perm(), errOut)
+	}
+}

@@ -82,6 +82,7 @@ func (b *Bridge) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) err
 		pending:  map[jsonrpc.ID]string{},
 		settled:  make(chan struct{}, 1),
 	}
+	s.answered = sync.NewCond(&s.mu)
 	s.client = b.client(target, s)
 
 	rc, ok := stdin.(io.ReadCloser)
@@ -135,6 +136,9 @@ func (b *Bridge) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) err
 		result = ctx.Err()
 	}
 
+	// Answers already claimed (a forward that failed writes its own error answer) go out
+	// before stdout closes.
+	s.waitAnswering()
 	cancel()
 	if err := remote.Close(); err != nil { // ends the session on the server (DELETE)
 		log.Debug("closing the HTTP session", "err", err)
@@ -142,9 +146,16 @@ func (b *Bridge) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) err
 	local.Close()
 	upErr, downErr := <-upDone, <-downDone
 	s.wg.Wait()
-	// A server failure that raced with stdin's EOF still makes the run a failure.
+	// A server failure that raced with stdin's EOF still makes the run a failure, and so
+	// does a refused key, however the client took the error answers it got.
 	if result == nil {
 		result = cmp.Or(downErr, upErr)
+	}
+	if result == nil && s.authFailed.Load() {
+		result = errors.New("the server rejected the credentials")
+		if s.authHint != "" {
+			result = fmt.Errorf("%w (%s)", result, s.authHint)
+		}
 	}
 	if result != nil {
 		return fmt.Errorf("bridge: %w", result)
@@ -220,6 +231,11 @@ type session struct {
 	authFailed atomic.Bool // the server answered 401 or 403
 
 	wg sync.WaitGroup // in-flight forwards and the standalone stream
+	// answering counts answers taken off pending but not yet written to stdout, so that
+	// the run does not end between the two. (A WaitGroup would be wrong here: answers are
+	// claimed while others wait.) answered is signalled, under mu, when it drops.
+	answering int
+	answered  *sync.Cond
 }
 
 func (s *session) protocolVersion() string {
@@ -271,10 +287,15 @@ func (s *session) downstream(ctx context.Context) error {
 			}
 			return fmt.Errorf("reading from %s: %w", s.url, err)
 		}
+		claimed := false
 		if resp, ok := msg.(*jsonrpc.Response); ok {
-			s.settle(ctx, resp)
+			claimed = s.settle(ctx, resp)
 		}
-		if err := s.local.Write(ctx, msg); err != nil {
+		err = s.local.Write(ctx, msg)
+		if claimed {
+			s.doneAnswering()
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -299,6 +320,7 @@ func (s *session) forward(ctx context.Context, msg jsonrpc.Message) {
 	if !s.untrack(req.ID) {
 		return // already answered
 	}
+	defer s.doneAnswering()
 	resp := &jsonrpc.Response{ID: req.ID, Error: s.wireError(err)}
 	if err := s.local.Write(ctx, resp); err != nil {
 		s.log.Warn("writing an error response to stdout failed", "err", err)
@@ -342,11 +364,28 @@ func (s *session) untrack(id jsonrpc.ID) bool {
 		return false
 	}
 	delete(s.pending, id)
+	s.answering++
 	s.poke()
 	return true
 }
 
-// poke signals drain without blocking; callers hold s.mu.
+// doneAnswering records that a claimed answer has been written.
+func (s *session) doneAnswering() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answering--
+	s.answered.Broadcast()
+}
+
+// waitAnswering blocks until every claimed answer has been written.
+func (s *session) waitAnswering() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.answering > 0 {
+		s.answered.Wait()
+	}
+}
+
 // initializeBound is how long later messages wait for initialize's answer.
 const initializeBound = 30 * time.Second
 
@@ -371,6 +410,7 @@ func (s *session) awaitAnswer(ctx context.Context, id jsonrpc.ID, bound time.Dur
 	}
 }
 
+// poke signals drain without blocking; callers hold s.mu.
 func (s *session) poke() {
 	select {
 	case s.settled <- struct{}{}:
@@ -386,31 +426,36 @@ const (
 
 // settle records the answer to a forwarded call. The answer to initialize fixes the
 // protocol version and, for a stateful session, starts the standalone stream.
-func (s *session) settle(ctx context.Context, resp *jsonrpc.Response) {
+//
+// It reports whether the answer was awaited; the caller then owes doneAnswering once the
+// answer is written.
+func (s *session) settle(ctx context.Context, resp *jsonrpc.Response) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	method, ok := s.pending[resp.ID]
 	if !ok {
-		return
+		return false
 	}
 	delete(s.pending, resp.ID)
+	s.answering++
 	s.poke()
 	if method != methodInitialize || resp.Error != nil {
-		return
+		return true
 	}
 	var result struct {
 		ProtocolVersion string `json:"protocolVersion"`
 	}
 	if err := json.Unmarshal(resp.Result, &result); err != nil || result.ProtocolVersion == "" {
-		return
+		return true
 	}
 	s.version = result.ProtocolVersion
 	id := s.remote.SessionID()
 	if id == "" || s.listened || s.version >= versionWithoutStandaloneStream {
-		return // stateless servers have no standalone stream
+		return true // stateless servers have no standalone stream
 	}
 	s.listened = true
 	s.wg.Go(func() { s.listen(ctx, id) })
+	return true
 }
 
 // failPending answers every call still waiting, after the server side broke.
@@ -444,6 +489,7 @@ func (s *session) drain(ctx context.Context, grace time.Duration, downDone chan 
 		n := len(s.pending)
 		s.mu.Unlock()
 		if n == 0 {
+			s.waitAnswering()
 			return nil
 		}
 		select {

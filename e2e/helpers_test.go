@@ -64,6 +64,7 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
 	c := exec.Command(name, args...)
 	c.Dir = dir
+	c.Env = append(os.Environ(), gitEnv...) // commits work on a machine without a git identity
 	out, err := c.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)

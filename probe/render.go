@@ -4,15 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
-)
 
-// ANSI colours for the human report; used only when the caller says colour is on.
-const (
-	ansiGreen  = "\x1b[32m"
-	ansiRed    = "\x1b[31m"
-	ansiYellow = "\x1b[33m"
-	ansiDim    = "\x1b[2m"
-	ansiReset  = "\x1b[0m"
+	"github.com/mcpctl/mcpctl/statusmark"
 )
 
 // stepNameWidth aligns step names in the human report.
@@ -21,23 +14,11 @@ const stepNameWidth = len(StepOAuthResource)
 // WriteStep writes one step as a line of the human report, with its hint on the next
 // line for failures and warnings. The symbols carry the meaning without colour.
 func WriteStep(w io.Writer, s Step, color bool) {
-	sym, col := "✓", ansiGreen
-	switch s.Status {
-	case StatusFail:
-		sym, col = "✗", ansiRed
-	case StatusWarn:
-		sym, col = "!", ansiYellow
-	case StatusSkip:
-		sym, col = "-", ansiDim
-	}
 	dur := ""
 	if s.Status != StatusSkip {
 		dur = formatMillis(s.DurationMS)
 	}
-	line := fmt.Sprintf("%s %-*s %7s  %s", sym, stepNameWidth, s.Name, dur, s.Detail)
-	if color {
-		line = col + sym + ansiReset + line[len(sym):]
-	}
+	line := fmt.Sprintf("%s %-*s %7s  %s", statusmark.Mark(s.Status, color), stepNameWidth, s.Name, dur, s.Detail)
 	fmt.Fprintln(w, line)
 	if s.Hint != "" && s.Status != StatusPass {
 		// Under the detail column: symbol, name, duration and their separators.
@@ -50,18 +31,10 @@ func WriteStep(w io.Writer, s Step, color bool) {
 func (r *Report) WriteVerdict(w io.Writer, color bool) {
 	fmt.Fprintln(w)
 	if r.OK {
-		msg := "OK " + r.Summary
-		if color {
-			msg = ansiGreen + "OK" + ansiReset + " " + r.Summary
-		}
-		fmt.Fprintf(w, "%s in %s\n", msg, formatMillis(r.DurationMS))
+		fmt.Fprintf(w, "%s %s in %s\n", statusmark.Paint("OK", statusmark.Green, color), r.Summary, formatMillis(r.DurationMS))
 		return
 	}
-	label := "FAILED"
-	if color {
-		label = ansiRed + label + ansiReset
-	}
-	fmt.Fprintf(w, "%s (%s, exit %d): %s\n", label, r.Class, r.ExitCode, r.Summary)
+	fmt.Fprintf(w, "%s (%s, exit %d): %s\n", statusmark.Paint("FAILED", statusmark.Red, color), r.Class, r.ExitCode, r.Summary)
 	if r.Hint != "" {
 		fmt.Fprintf(w, "Next: %s\n", r.Hint)
 	}

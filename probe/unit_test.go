@@ -107,7 +107,7 @@ func TestWriteTextWithoutColour(t *testing.T) {
 	if plain.String() != want {
 		t.Errorf("plain report:\n%s\nwant:\n%s", plain.String(), want)
 	}
-	if !strings.Contains(color.String(), ansiRed+"✗"+ansiReset) {
+	if !strings.Contains(color.String(), "\x1b[31m✗\x1b[0m") {
 		t.Errorf("coloured report has no colour:\n%q", color.String())
 	}
 }

@@ -52,12 +52,7 @@ stdout carries only protocol messages; diagnostics go to stderr. The bridge exit
 stdin closes, after answering requests already sent.`,
 		Example: `  mcpctl bridge https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp --key-env MCP_API_KEY --env-file ~/src/myserver/.env
   mcpctl bridge http://127.0.0.1:8000/mcp`,
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return FlagErrorf("bridge needs exactly one URL, e.g. `mcpctl bridge https://HOST/mcp`")
-			}
-			return nil
-		},
+		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.URL = args[0]
 			opts.keyEnvSet = c.Flags().Changed("key-env")

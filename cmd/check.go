@@ -74,12 +74,7 @@ Exit codes:
   mcpctl check http://127.0.0.1:8000/mcp --call say_hello --args '{"name":"Ada"}'
   mcpctl check https://example.com/mcp --key-env PROD_MCP_KEY --json
   mcpctl check https://example.com/mcp --token-env MCP_ACCESS_TOKEN`,
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return FlagErrorf("check needs exactly one URL, e.g. `mcpctl check https://HOST/mcp`")
-			}
-			return nil
-		},
+		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.URL = args[0]
 			opts.keyEnvSet = c.Flags().Changed("key-env")

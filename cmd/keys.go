@@ -148,13 +148,6 @@ finish.`,
 	return c
 }
 
-func noArgs(c *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return FlagErrorf("%s takes no arguments", c.CommandPath())
-	}
-	return nil
-}
-
 func runKeys(ctx context.Context, opts *keysOptions) error {
 	dir, err := opts.Getwd()
 	if err != nil {

@@ -40,16 +40,6 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	return root
 }
 
-// noArgs, exactArgs and maxArgs wrap cobra's argument checks as usage errors.
-func maxArgs(n int) cobra.PositionalArgs {
-	return func(c *cobra.Command, args []string) error {
-		if err := cobra.MaximumNArgs(n)(c, args); err != nil {
-			return &FlagError{err: err}
-		}
-		return nil
-	}
-}
-
 // IsUnknownCommand reports cobra's error for a verb that does not exist, which is a usage error.
 func IsUnknownCommand(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "unknown command")

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +108,41 @@ func TestKeysFixesAReadableEnv(t *testing.T) {
 	st, _ := os.Stat(filepath.Join(dir, ".env"))
 	if st.Mode().Perm() != 0o600 || !strings.Contains(errOut.String(), "readable by others") {
 		t.Fatalf("mode %o, stderr %q", st.Mode().Perm(), errOut)
+	}
+}
+
+// keys new --show prints only the key (for piping), and list --json shows it without
+// the plaintext; both in a project with no deployed app.
+func TestKeysNewShowAndListJSON(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"json-demo\"\n"), 0o644)
+	f, out, errOut, _ := testFactory(t, dir)
+	if err := execute(t, f, "keys", "new", "--name", "ci", "--show"); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(out.String())
+	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
+	if !keys.LooksLikeKey(key) || vars["MCP_API_KEY_CI"] != key || !strings.Contains(errOut.String(), "local only") {
+		t.Fatalf("stdout %q, .env %v, stderr %q", out, vars, errOut)
+	}
+	out.Reset()
+	if err := execute(t, f, "keys", "list", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		SchemaVersion int `json:"schema_version"`
+		Keys          []struct {
+			Name, Variable, Fingerprint, State string
+			Deployed                           *bool
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &list); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if list.SchemaVersion != 1 || len(list.Keys) != 1 || list.Keys[0].Name != "ci" || list.Keys[0].Fingerprint != keys.Fingerprint(key) || list.Keys[0].Deployed != nil {
+		t.Fatalf("list %+v", list)
+	}
+	if strings.Contains(out.String(), key) {
+		t.Fatal("keys list --json shows the plaintext key")
 	}
 }

@@ -297,4 +297,19 @@ func TestDeployHerokuDryRunChangesNothing(t *testing.T) {
 	if after, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml")); string(after) != string(toml) {
 		t.Error("dry run changed mcpctl.toml")
 	}
+
+	// --json: one result object on stdout, nothing else.
+	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "heroku", "--dry-run", "--json")
+	var res struct {
+		App     string   `json:"app"`
+		DryRun  bool     `json:"dry_run"`
+		Created bool     `json:"created"`
+		Planned []string `json:"planned"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 {
+		t.Fatalf("--json: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	if res.App != "dry-demo" || !res.DryRun || !res.Created || len(res.Planned) < 3 {
+		t.Errorf("--json result %+v", res)
+	}
 }

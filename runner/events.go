@@ -31,6 +31,9 @@ type BuildSucceeded struct {
 	Time     time.Time
 	Gen      int
 	Duration time.Duration
+	// Notices are what Options.AfterBuild found in the source that compiled (e.g. a tool
+	// that is never registered): not errors, the build is started anyway.
+	Notices []string
 }
 
 // BuildFailed: generation Gen did not compile. Whatever was serving keeps serving.
@@ -53,12 +56,22 @@ type ChildStarted struct {
 }
 
 // Ready: generation Gen answers /health and now receives all traffic.
+//
+// Generation numbers count attempts: every build and every automatic restart after a
+// crash takes the next one, so a build that failed or a process that never became
+// healthy leaves a gap in the numbers the user sees served.
 type Ready struct {
-	Time    time.Time
-	Gen     int
-	PID     int
-	Reloads int           // swaps since the first ready generation (0 for the first)
-	Startup time.Duration // process start to first healthy /health
+	Time time.Time
+	Gen  int
+	PID  int
+	// Reloads counts swaps to newly built code since the first ready generation (0 for
+	// the first). Restarts after a crash run the same build again and are not reloads.
+	Reloads int
+	// Restart: this generation runs the previous build again after a crash.
+	Restart bool
+	// Restarts counts the generations that were restarts after a crash.
+	Restarts int
+	Startup  time.Duration // process start to first healthy /health
 	// Sessions is how many stateful client sessions were carried over eagerly (those
 	// holding a GET stream); others are carried over on their next request.
 	Sessions int
@@ -75,6 +88,19 @@ type ChildExited struct {
 	Crashed    bool
 	StderrTail []string      // last lines the child wrote to stderr
 	RestartIn  time.Duration // when Crashed: the automatic restart delay (crash-loop backoff)
+}
+
+// StartFailed: generation Gen was built (or restarted) but never became healthy: its
+// process exited or did not answer /health in time, or could not be started at all. A
+// ChildExited with the process's output tail comes first when a process was started.
+type StartFailed struct {
+	Time time.Time
+	Gen  int
+	Err  error // why, e.g. "exited before answering /health"
+	// Serving is the generation that still serves (0 when none does).
+	Serving int
+	// RestartIn is the automatic retry delay when nothing serves (0: waits for a change).
+	RestartIn time.Duration
 }
 
 // ChildOutput is one line a child wrote. Under load lines may be dropped rather than slow
@@ -99,8 +125,8 @@ type Request struct {
 	Gen        int // generation that served it; 0 when none did
 }
 
-// Error reports a problem that did not stop the dev loop (watcher trouble, a failed
-// health check, an environment that could not be read, a session that could not be carried).
+// Error reports a problem that did not stop the dev loop (watcher trouble, a session
+// that could not be carried). A generation that did not start is a StartFailed.
 type Error struct {
 	Time time.Time
 	Err  error
@@ -136,6 +162,7 @@ func (BuildFailed) isEvent()    {}
 func (ChildStarted) isEvent()   {}
 func (Ready) isEvent()          {}
 func (ChildExited) isEvent()    {}
+func (StartFailed) isEvent()    {}
 func (ChildOutput) isEvent()    {}
 func (Request) isEvent()        {}
 func (Error) isEvent()          {}

@@ -42,6 +42,10 @@ type Options struct {
 	// BaseEnv is the environment children inherit. Default: os.Environ() at Start.
 	BaseEnv []string
 
+	// AfterBuild, when set, runs after each successful build; what it returns is shown
+	// as BuildSucceeded.Notices (e.g. tools that are declared but never registered).
+	AfterBuild func() []string
+
 	Package    string   // package to build (default ".")
 	BuildFlags []string // extra `go build` flags, e.g. -tags
 	IgnoreDirs []string // directories (relative to Dir) not to watch, besides the defaults
@@ -252,10 +256,11 @@ func (r *Runner) emitLossy(ev Event) {
 // Messages to the supervisor.
 type (
 	msgBuilt struct {
-		gen    int
-		dur    time.Duration
-		output string
-		err    error
+		gen     int
+		dur     time.Duration
+		output  string
+		err     error
+		notices []string
 	}
 	msgStarted struct {
 		gen  int
@@ -292,6 +297,7 @@ type generation struct {
 type attempt struct {
 	gen       int
 	bin       string
+	restart   bool // runs the last build again (after a crash): not a reload
 	cancel    context.CancelFunc
 	cancelled bool
 }
@@ -304,6 +310,7 @@ type state struct {
 	retiring  int
 	everReady bool
 	reloads   int
+	restarts  int
 	lastBin   string // newest binary that compiled
 	crashes   int
 	pending   string // changed file behind the scheduled build
@@ -385,7 +392,7 @@ func (r *Runner) startAttempt(ctx context.Context, st *state, reason string, bui
 	r.cancelAttempts(st)
 	st.restart.Stop()
 	st.gen++
-	a := &attempt{gen: st.gen, bin: st.lastBin}
+	a := &attempt{gen: st.gen, bin: st.lastBin, restart: !build}
 	if build {
 		a.bin = filepath.Join(r.tmp, "gen-"+strconv.Itoa(st.gen))
 	}
@@ -441,7 +448,12 @@ func (r *Runner) runAttempt(ctx context.Context, gen int, bin string, build bool
 			r.msgs <- msgAttemptFailed{gen: gen, err: ctx.Err()}
 			return
 		}
-		r.msgs <- msgBuilt{gen: gen, dur: time.Since(start), output: out, err: err}
+		dur := time.Since(start)
+		var notices []string
+		if err == nil && r.opts.AfterBuild != nil {
+			notices = r.opts.AfterBuild()
+		}
+		r.msgs <- msgBuilt{gen: gen, dur: dur, output: out, err: err, notices: notices}
 		if err != nil {
 			r.msgs <- msgAttemptFailed{gen: gen, err: err, buildFailed: true}
 			return
@@ -500,7 +512,7 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 			return
 		}
 		st.lastBin = st.attempts[m.gen].bin
-		r.emit(ctx, BuildSucceeded{Time: time.Now(), Gen: m.gen, Duration: m.dur})
+		r.emit(ctx, BuildSucceeded{Time: time.Now(), Gen: m.gen, Duration: m.dur, Notices: m.notices})
 
 	case msgStarted:
 		if st.live(m.gen) == nil {
@@ -517,17 +529,23 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 		// While an older generation serves, a new build that will not start is treated like
 		// a compile error: reported, and retried only after the next change.
 		nothingElse := live && st.cur == nil && !st.anyLive()
+		var restartIn time.Duration
 		if m.child != nil {
 			code, status := m.child.exitInfo()
 			ev := ChildExited{Time: time.Now(), Gen: m.gen, PID: m.child.pid, ExitCode: code,
 				Status: status, Crashed: live && m.crashed, StderrTail: m.child.stderr.tail()}
 			if ev.Crashed && nothingElse {
 				ev.RestartIn = r.scheduleRestart(st, time.Time{})
+				restartIn = ev.RestartIn
 			}
 			r.emit(ctx, ev)
 		}
 		if live && !m.buildFailed && m.err != nil {
-			r.emit(ctx, Error{Time: time.Now(), Err: fmt.Errorf("generation %d did not start: %w", m.gen, m.err)})
+			ev := StartFailed{Time: time.Now(), Gen: m.gen, Err: m.err, RestartIn: restartIn}
+			if st.cur != nil {
+				ev.Serving = st.cur.child.gen
+			}
+			r.emit(ctx, ev)
 		}
 		switch {
 		case !nothingElse || (m.child != nil && m.crashed):
@@ -544,6 +562,7 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 			r.retire(st, &generation{child: m.child, backend: m.backend}, false)
 			return
 		}
+		restart := st.attempts[m.gen].restart
 		delete(st.attempts, m.gen)
 		g := &generation{child: m.child, backend: m.backend, ready: time.Now()}
 		r.proxy.activate(g.backend, m.changed)
@@ -551,12 +570,15 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 			r.retire(st, old, true)
 		}
 		st.cur = g
-		if st.everReady {
+		switch {
+		case restart:
+			st.restarts++
+		case st.everReady:
 			st.reloads++
 		}
 		st.everReady = true
 		r.emit(ctx, Ready{Time: g.ready, Gen: m.gen, PID: m.child.pid, Reloads: st.reloads,
-			Startup: g.ready.Sub(m.child.started), Sessions: m.carried})
+			Restart: restart, Restarts: st.restarts, Startup: g.ready.Sub(m.child.started), Sessions: m.carried})
 
 	case msgRetired:
 		st.retiring--

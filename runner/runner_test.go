@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,12 +81,18 @@ func TestStatefulSessionSurvivesReloads(t *testing.T) {
 }
 
 // A compile error is reported with its position and leaves the last good build serving;
-// fixing it recovers.
+// fixing it recovers. AfterBuild's notices come with each successful build only.
 func TestCompileErrorKeepsOldServerServing(t *testing.T) {
 	skipShort(t)
 	dir := writeFixture(t)
-	r, l, _ := startFixture(t, dir, Options{})
+	var afterBuild atomic.Int32
+	r, l, _ := startFixture(t, dir, Options{AfterBuild: func() []string {
+		return []string{"notice " + strconv.Itoa(int(afterBuild.Add(1)))}
+	}})
 	from := 0
+	if bs := waitFor[BuildSucceeded](t, l, &from, nil); !slices.Equal(bs.Notices, []string{"notice 1"}) {
+		t.Errorf("notices %q, want AfterBuild's", bs.Notices)
+	}
 	waitFor[Ready](t, l, &from, nil)
 	cs := connect(t, r.URL(), nil, false)
 	ctx := context.Background()
@@ -103,6 +110,9 @@ func TestCompileErrorKeepsOldServerServing(t *testing.T) {
 	}
 
 	setGreeting(t, dir, "Fixed", "")
+	if bs := waitFor[BuildSucceeded](t, l, &from, nil); !slices.Equal(bs.Notices, []string{"notice 2"}) {
+		t.Errorf("notices %q: AfterBuild must run after successful builds only", bs.Notices)
+	}
 	waitFor[Ready](t, l, &from, nil)
 	if got, err := hello(ctx, cs, "Ada"); err != nil || got != "Fixed, Ada!" {
 		t.Fatalf("after the fix: %q, %v", got, err)
@@ -245,7 +255,8 @@ func TestPortInUse(t *testing.T) {
 }
 
 // A crashing server is reported with its exit status and last stderr lines, then
-// restarted automatically (after the crash backoff) from the same build.
+// restarted automatically (after the crash backoff) from the same build: a restart, not a
+// reload, since the code did not change.
 func TestCrashIsReportedAndRestarted(t *testing.T) {
 	skipShort(t)
 	dir := writeFixture(t)
@@ -260,7 +271,10 @@ func TestCrashIsReportedAndRestarted(t *testing.T) {
 	if ex.PID != first.PID || ex.ExitCode != 3 || !strings.Contains(strings.Join(ex.StderrTail, "\n"), "crashing on purpose") {
 		t.Errorf("crash report: %+v", ex)
 	}
-	waitFor[Ready](t, l, &from, nil)
+	again := waitFor[Ready](t, l, &from, nil)
+	if !again.Restart || again.Restarts != 1 || again.Reloads != 0 {
+		t.Errorf("restart counted as %+v, want Restart, Restarts 1, Reloads 0", again)
+	}
 	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Hello, Ada!" {
 		t.Fatalf("after restart: %q, %v", got, err)
 	}
@@ -322,7 +336,7 @@ func TestBrokenStartKeepsOldServerServing(t *testing.T) {
 	dir := writeFixture(t)
 	r, l, _ := startFixture(t, dir, Options{CrashBackoff: 1})
 	from := 0
-	waitFor[Ready](t, l, &from, nil)
+	first := waitFor[Ready](t, l, &from, nil)
 	cs := connect(t, r.URL(), nil, false)
 
 	broken := `package main
@@ -348,7 +362,10 @@ func init() {
 	if !ex.Crashed || ex.ExitCode != 4 || ex.RestartIn != 0 || !strings.Contains(strings.Join(ex.StderrTail, "\n"), "refusing to start") {
 		t.Errorf("report %+v", ex)
 	}
-	waitFor[Error](t, l, &from, nil)
+	// The view needs to know the start failed and what still serves.
+	if sf := waitFor[StartFailed](t, l, &from, nil); sf.Gen != ex.Gen || sf.Serving != first.Gen || sf.Err == nil || sf.RestartIn != 0 {
+		t.Errorf("start failure %+v, want generation %d with %d still serving", sf, ex.Gen, first.Gen)
+	}
 	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Hello, Ada!" {
 		t.Fatalf("old generation: %q, %v", got, err)
 	}

@@ -5,9 +5,11 @@ package devtui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -21,6 +23,7 @@ const (
 	StateBuilding    = "building"
 	StateRunning     = "running"
 	StateBuildFailed = "build failed"
+	StateStartFailed = "start failed"
 	StateCrashed     = "crashed"
 )
 
@@ -41,6 +44,21 @@ type EventMsg struct{ Event runner.Event }
 // closedMsg: the runner stopped and closed its event channel.
 type closedMsg struct{}
 
+// Panel kinds: which events may clear the panel.
+const (
+	panelBuild = "build" // a compile error: cleared by the next good build
+	panelStart = "start" // a generation that did not start: cleared by a later ready one, or c
+	panelCrash = "crash" // the serving process crashed: cleared once one serves again
+)
+
+// crash is the last process that ended on its own, kept viewable after a restart.
+type crash struct {
+	at     time.Time
+	gen    int
+	status string
+	tail   []string
+}
+
 // Model is the dashboard. Its zero value is not usable; call New.
 type Model struct {
 	events  <-chan runner.Event
@@ -51,16 +69,24 @@ type Model struct {
 	auth       runner.Auth
 	showKey    bool
 	state      string
+	stateGen   int  // the generation the state is about (building, starting, failed)
 	serving    bool // some generation answers requests (also while a build failed)
-	gen, pid   int
+	gen, pid   int  // the serving generation
 	lastBuild  time.Duration
+	buildGen   int  // generation of the last finished build
+	buildOK    bool // whether it compiled
 	reloads    int
+	restarts   int
 	log        []runner.Request
 	scroll     int // entries scrolled back from the newest
 	panelTitle string
 	panel      []string
-	panelKind  string // "build" or "crash": which event may clear the panel
-	notice     string // the last runner.Error
+	panelKind  string
+	panelGen   int // the generation the panel is about
+	lastCrash  *crash
+	showCrash  bool     // l: the last crash's output replaces the panel
+	notices    []string // runner.Error messages since the last ready generation or c
+	toolNotes  []string // what the last successful build's checks found
 	width      int
 	height     int
 	stopped    bool
@@ -123,7 +149,17 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, func() tea.Msg { rebuild(); return nil }
 		}
 	case "c":
+		// Clears what is history: the log, messages, the last crash and a failed start
+		// that something else is serving past. A compile error or a down server stays:
+		// it is still true.
 		m.log, m.scroll = nil, 0
+		m.notices, m.toolNotes = nil, nil
+		m.lastCrash, m.showCrash = nil, false
+		if m.panelKind == panelStart && m.serving {
+			m.clearPanel()
+		}
+	case "l":
+		m.showCrash = !m.showCrash && m.lastCrash != nil
 	case "k":
 		m.showKey = !m.showKey
 	case "up":
@@ -146,33 +182,38 @@ func (m Model) apply(ev runner.Event) Model {
 	case runner.Listening:
 		m.url = ev.URL
 	case runner.BuildStarted:
-		m.state = StateBuilding
+		m.state, m.stateGen = StateBuilding, ev.Gen
 	case runner.BuildSucceeded:
-		m.lastBuild = ev.Duration
-		if m.panelKind == "build" {
+		m.state, m.stateGen = StateStarting, ev.Gen
+		m.lastBuild, m.buildGen, m.buildOK = ev.Duration, ev.Gen, true
+		m.toolNotes = ev.Notices
+		if m.panelKind == panelBuild {
 			m.clearPanel()
 		}
 	case runner.BuildFailed:
-		m.state = StateBuildFailed
-		m.lastBuild = ev.Duration
-		m.panelKind = "build"
-		m.panelTitle = fmt.Sprintf("Build failed (%d %s)", len(ev.Errors), plural(len(ev.Errors), "error", "errors"))
-		if m.serving {
-			m.panelTitle += " · still serving the last good build"
-		}
-		m.panel = nil
+		m.state, m.stateGen = StateBuildFailed, ev.Gen
+		m.lastBuild, m.buildGen, m.buildOK = ev.Duration, ev.Gen, false
+		title := fmt.Sprintf("Build of generation %d failed (%d %s)", ev.Gen, len(ev.Errors), plural(len(ev.Errors), "error", "errors"))
+		var body []string
 		for _, e := range ev.Errors {
-			m.panel = append(m.panel, strings.Split(e.String(), "\n")...)
+			body = append(body, strings.Split(e.String(), "\n")...)
 		}
 		if len(ev.Errors) == 0 {
-			m.panelTitle = "Build failed"
-			m.panel = strings.Split(strings.TrimSpace(ev.Output), "\n")
+			title = fmt.Sprintf("Build of generation %d failed", ev.Gen)
+			body = strings.Split(strings.TrimSpace(ev.Output), "\n")
 		}
+		if m.serving {
+			title += fmt.Sprintf(" · generation %d still serving", m.gen)
+		}
+		m.setPanel(panelBuild, ev.Gen, title, body)
 	case runner.ChildStarted:
 		m.url, m.auth = ev.URL, ev.Auth
+		m.state, m.stateGen = StateStarting, ev.Gen
 	case runner.Ready:
 		m.state, m.serving = StateRunning, true
-		m.gen, m.pid, m.reloads = ev.Gen, ev.PID, ev.Reloads
+		m.gen, m.pid, m.reloads, m.restarts = ev.Gen, ev.PID, ev.Reloads, ev.Restarts
+		m.stateGen = ev.Gen
+		m.notices = nil // they were about generations before this one
 		if m.panelKind != "" {
 			m.clearPanel()
 		}
@@ -180,18 +221,36 @@ func (m Model) apply(ev runner.Event) Model {
 		if !ev.Crashed {
 			break
 		}
-		if ev.Gen == m.gen {
-			m.serving = false
+		m.lastCrash = &crash{at: ev.Time, gen: ev.Gen, status: ev.Status, tail: append([]string(nil), ev.StderrTail...)}
+		if !m.serving || ev.Gen != m.gen {
+			break // a generation that never served: its StartFailed follows
 		}
-		if !m.serving {
-			m.state = StateCrashed
-		}
-		m.panelKind = "crash"
-		m.panelTitle = fmt.Sprintf("Generation %d crashed: %s", ev.Gen, ev.Status)
+		m.serving = false
+		m.state, m.stateGen = StateCrashed, ev.Gen
+		title := fmt.Sprintf("Generation %d crashed: %s", ev.Gen, ev.Status)
 		if ev.RestartIn > 0 {
-			m.panelTitle += fmt.Sprintf(" · restarting in %s", ev.RestartIn.Round(time.Millisecond))
+			title += fmt.Sprintf(" · restarting in %s", ev.RestartIn.Round(time.Millisecond))
 		}
-		m.panel = append([]string(nil), ev.StderrTail...)
+		m.setPanel(panelCrash, ev.Gen, title, ev.StderrTail)
+	case runner.StartFailed:
+		title := fmt.Sprintf("Generation %d did not start: %v", ev.Gen, ev.Err)
+		var body []string
+		if c := m.lastCrash; c != nil && c.gen == ev.Gen {
+			body = c.tail
+		}
+		switch {
+		case ev.Serving > 0:
+			// The older generation never stopped: say so, and say what it is.
+			m.state, m.stateGen = StateRunning, ev.Serving
+			title += fmt.Sprintf(" · generation %d still serving", ev.Serving)
+		case ev.RestartIn > 0:
+			m.state, m.stateGen = StateStartFailed, ev.Gen
+			title += fmt.Sprintf(" · retrying in %s", ev.RestartIn.Round(time.Millisecond))
+		default:
+			m.state, m.stateGen = StateStartFailed, ev.Gen
+			title += " · fix it and save a file to retry"
+		}
+		m.setPanel(panelStart, ev.Gen, title, body)
 	case runner.Request:
 		m.log = append(m.log, ev)
 		if len(m.log) > maxLogEntries {
@@ -201,13 +260,21 @@ func (m Model) apply(ev runner.Event) Model {
 			m.scroll = min(m.scroll+1, len(m.log)-1)
 		}
 	case runner.Error:
-		m.notice = ev.Err.Error()
+		m.notices = append(m.notices, ev.Err.Error())
+		if len(m.notices) > 3 {
+			m.notices = m.notices[len(m.notices)-3:]
+		}
 	}
 	return m
 }
 
+func (m *Model) setPanel(kind string, gen int, title string, body []string) {
+	m.panelKind, m.panelGen, m.panelTitle, m.panel = kind, gen, title, body
+	m.showCrash = false // a new problem is what to look at
+}
+
 func (m *Model) clearPanel() {
-	m.panel, m.panelTitle, m.panelKind = nil, "", ""
+	m.panel, m.panelTitle, m.panelKind, m.panelGen = nil, "", "", 0
 }
 
 // State is what the dashboard currently shows as the server's state.
@@ -219,9 +286,19 @@ func (m Model) Stopped() bool { return m.stopped }
 // header is the fixed block above the request log.
 func (m Model) header() []string {
 	st := m.st
-	state := st.stateStyle(m.state).Render("● " + m.state)
-	if m.gen > 0 && m.serving {
+	label := m.state
+	switch m.state {
+	case StateBuilding, StateStarting, StateBuildFailed, StateStartFailed, StateCrashed:
+		if m.stateGen > 0 {
+			label += fmt.Sprintf(" · generation %d", m.stateGen)
+		}
+	}
+	state := st.stateStyle(m.state).Render("● " + label)
+	switch {
+	case m.serving && m.state == StateRunning:
 		state += st.dim.Render(fmt.Sprintf("  generation %d · pid %d", m.gen, m.pid))
+	case m.serving:
+		state += st.dim.Render(fmt.Sprintf("  (generation %d serving · pid %d)", m.gen, m.pid))
 	}
 	lines := []string{
 		st.title.Render("mcpctl dev") + "  " + state,
@@ -229,16 +306,27 @@ func (m Model) header() []string {
 		st.label.Render("Auth") + m.authLine(),
 	}
 	build := "–"
-	if m.lastBuild > 0 {
-		build = "last build " + m.lastBuild.Round(time.Millisecond).String()
+	switch {
+	case m.buildGen > 0 && m.buildOK:
+		build = fmt.Sprintf("generation %d built in %s", m.buildGen, m.lastBuild.Round(time.Millisecond))
+	case m.buildGen > 0:
+		build = fmt.Sprintf("generation %d failed to compile in %s", m.buildGen, m.lastBuild.Round(time.Millisecond))
 	}
-	reloads := fmt.Sprintf(" · %d reloads", m.reloads)
-	if m.reloads == 1 {
-		reloads = " · 1 reload"
+	counts := " · " + count(m.reloads, "reload", "reloads")
+	if m.restarts > 0 {
+		counts += " · " + count(m.restarts, "restart", "restarts") + " after a crash"
 	}
-	lines = append(lines, st.label.Render("Build")+build+st.dim.Render(reloads))
-	if m.notice != "" {
-		lines = append(lines, st.warn.Render("! "+m.notice))
+	lines = append(lines, st.label.Render("Build")+build+st.dim.Render(counts))
+	// The last crash, unless the panel below is showing it anyway.
+	if c := m.lastCrash; c != nil && (m.showCrash || m.panelKind == panelBuild || m.panelGen != c.gen) {
+		lines = append(lines, st.label.Render("Crash")+st.bad.Render(fmt.Sprintf("%s generation %d: %s", c.at.Format("15:04:05"), c.gen, c.status))+
+			st.dim.Render("  (l: show output · c: clear)"))
+	}
+	width := max(m.width, 20)
+	for _, n := range append(slices.Clone(m.toolNotes), m.notices...) {
+		for _, l := range wrap("! "+n, width, "  ") {
+			lines = append(lines, st.warn.Render(l))
+		}
 	}
 	return lines
 }
@@ -262,21 +350,42 @@ func (m Model) authLine() string {
 }
 
 func (m Model) footer() string {
-	return m.st.dim.Render("r rebuild · c clear log · k show/hide key · ↑/↓ scroll · q quit")
+	keys := "r rebuild · c clear · "
+	if m.lastCrash != nil {
+		keys += "l last crash · "
+	}
+	return m.st.dim.Render(keys + "k show/hide key · ↑/↓ scroll · q quit")
 }
 
+// panelLines is the problem panel (or, after l, the last crash's output), wrapped to the
+// window so that no compile error loses its end.
 func (m Model) panelLines() []string {
-	if m.panelTitle == "" {
+	title, body := m.panelTitle, m.panel
+	if c := m.lastCrash; m.showCrash && c != nil {
+		title = fmt.Sprintf("Last crash: generation %d at %s: %s", c.gen, c.at.Format("15:04:05"), c.status)
+		body = c.tail
+		if len(body) == 0 {
+			body = []string{"(it wrote nothing to stderr)"}
+		}
+	}
+	if title == "" {
 		return nil
 	}
-	lines := []string{m.st.errTitle.Render(m.panelTitle)}
-	limit := max(m.height/3, 3)
-	body := m.panel
-	if len(body) > limit {
-		body = append(body[:limit-1:limit-1], fmt.Sprintf("… %d more lines", len(m.panel)-limit+1))
+	width := max(m.width, 20)
+	var lines []string
+	for _, l := range wrap(title, width, "  ") {
+		lines = append(lines, m.st.errTitle.Render(l))
 	}
+	var wrapped []string
 	for _, l := range body {
-		lines = append(lines, m.st.errText.Render("  "+l))
+		wrapped = append(wrapped, wrap("  "+l, width, "      ")...)
+	}
+	limit := max(m.height/3, 3)
+	if len(wrapped) > limit {
+		wrapped = append(wrapped[:limit-1:limit-1], fmt.Sprintf("  … %d more lines", len(wrapped)-limit+1))
+	}
+	for _, l := range wrapped {
+		lines = append(lines, m.st.errText.Render(l))
 	}
 	return lines
 }
@@ -324,6 +433,15 @@ func (m Model) View() string {
 	return strings.Join(lines, "\n")
 }
 
+// Request log columns: time, HTTP method, RPC method or path, tool, status, duration.
+const (
+	colWhat = 26
+	colTool = 22
+	// fixedCols is every cell but the RPC method and tool columns:
+	// "  15:04:05  POST   " + " " + " 200 " + "%8s".
+	fixedCols = 2 + 8 + 2 + 6 + 1 + 1 + 1 + 3 + 1 + 8
+)
+
 func (m Model) requestLine(r runner.Request) string {
 	what := r.RPCMethod
 	if what == "" {
@@ -333,8 +451,16 @@ func (m Model) requestLine(r runner.Request) string {
 	if r.Status >= 400 {
 		status = m.st.warn.Render(status)
 	}
-	return fmt.Sprintf("  %s  %-6s %-26s %-22s %s %8s",
-		r.Time.Format("15:04:05"), r.HTTPMethod, clip(what, 26), clip(r.Tool, 22), status, r.Duration.Round(100*time.Microsecond))
+	// Narrow windows take from the tool column, then the method column, so the status
+	// and duration at the end of the line stay whole.
+	whatW, toolW := colWhat, colTool
+	if over := fixedCols + whatW + toolW - m.width; over > 0 {
+		cut := min(over, toolW-8)
+		toolW -= cut
+		whatW = max(whatW-(over-cut), 8)
+	}
+	return fmt.Sprintf("  %s  %-6s %-*s %-*s %s %8s",
+		r.Time.Format("15:04:05"), r.HTTPMethod, whatW, clip(what, whatW), toolW, clip(r.Tool, toolW), status, r.Duration.Round(100*time.Microsecond))
 }
 
 // clip keeps a column to its width, so a long path does not push the others right.
@@ -343,6 +469,18 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
+}
+
+// wrap breaks s into lines of at most width cells, at spaces where it can; lines after
+// the first start with indent. Tabs (go's continuation lines) become spaces first: a
+// terminal's tab stops are not cells lipgloss can count.
+func wrap(s string, width int, indent string) []string {
+	s = strings.ReplaceAll(s, "\t", "    ")
+	lines := strings.Split(ansi.Wrap(s, max(width-len(indent), 1), ""), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = indent + strings.TrimLeft(lines[i], " ")
+	}
+	return lines
 }
 
 // truncate cuts a (possibly styled) line to width cells.
@@ -377,11 +515,16 @@ func (s styles) stateStyle(state string) lipgloss.Style {
 	switch state {
 	case StateRunning:
 		return s.ok
-	case StateBuildFailed, StateCrashed:
+	case StateBuildFailed, StateStartFailed, StateCrashed:
 		return s.bad
 	default:
 		return s.busy
 	}
+}
+
+// count is "1 reload", "2 reloads".
+func count(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, one, many))
 }
 
 func plural(n int, one, many string) string {

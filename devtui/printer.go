@@ -14,12 +14,14 @@ import (
 // terminal, or with --no-tui. Keys are always masked.
 type Printer struct {
 	W io.Writer
-	// ServerOutput also prints every line the server writes (its own logs).
+	// ServerOutput also prints the lines the server writes (its own logs). With Requests
+	// set, the server's own access-log lines are left out: the proxy's line says the same.
 	ServerOutput bool
 	// Requests prints one line per proxied request.
 	Requests bool
 
 	lastAuth runner.Auth
+	serving  int // generation serving now, 0 for none
 }
 
 // Run prints events until the channel is closed.
@@ -38,8 +40,15 @@ func (p *Printer) Print(ev runner.Event) {
 		p.line(ev.Time, "building generation %d (%s)", ev.Gen, ev.Reason)
 	case runner.BuildSucceeded:
 		p.line(ev.Time, "build ok in %s", round(ev.Duration))
+		for _, n := range ev.Notices {
+			p.line(ev.Time, "notice: %s", n)
+		}
 	case runner.BuildFailed:
-		p.line(ev.Time, "build failed in %s; the previous build (if any) keeps serving:", round(ev.Duration))
+		keeps := "nothing is serving"
+		if p.serving > 0 {
+			keeps = fmt.Sprintf("generation %d keeps serving", p.serving)
+		}
+		p.line(ev.Time, "build of generation %d failed in %s; %s:", ev.Gen, round(ev.Duration), keeps)
 		lines := strings.Split(strings.TrimSpace(ev.Output), "\n")
 		if len(ev.Errors) > 0 {
 			lines = nil
@@ -57,8 +66,12 @@ func (p *Printer) Print(ev runner.Event) {
 			p.line(ev.Time, "auth: %s", authText(ev.Auth))
 		}
 	case runner.Ready:
+		p.serving = ev.Gen
 		what := "ready"
-		if ev.Reloads > 0 {
+		switch {
+		case ev.Restart:
+			what = fmt.Sprintf("restarted after a crash (%d), same build", ev.Restarts)
+		case ev.Reloads > 0:
 			what = fmt.Sprintf("reloaded (%d)", ev.Reloads)
 		}
 		extra := ""
@@ -74,6 +87,9 @@ func (p *Printer) Print(ev runner.Event) {
 			p.line(ev.Time, "stopped generation %d (pid %d)", ev.Gen, ev.PID)
 			return
 		}
+		if ev.Gen == p.serving {
+			p.serving = 0
+		}
 		restart := ""
 		if ev.RestartIn > 0 {
 			restart = fmt.Sprintf("; restarting in %s", round(ev.RestartIn))
@@ -82,8 +98,17 @@ func (p *Printer) Print(ev runner.Event) {
 		for _, l := range ev.StderrTail {
 			fmt.Fprintf(p.W, "    | %s\n", l)
 		}
+	case runner.StartFailed:
+		next := "fix it and save a file to retry"
+		switch {
+		case ev.Serving > 0:
+			next = fmt.Sprintf("generation %d keeps serving", ev.Serving)
+		case ev.RestartIn > 0:
+			next = fmt.Sprintf("retrying in %s", round(ev.RestartIn))
+		}
+		p.line(ev.Time, "generation %d did not start: %v; %s", ev.Gen, ev.Err, next)
 	case runner.ChildOutput:
-		if p.ServerOutput {
+		if p.ServerOutput && !(p.Requests && IsAccessLog(ev.Line)) {
 			fmt.Fprintf(p.W, "  [%d] %s\n", ev.Gen, ev.Line)
 		}
 	case runner.Request:

@@ -52,6 +52,7 @@ const (
 	CheckPort      = "port"      // the server listens on $PORT, on every interface
 	CheckPath      = "path"      // the MCP path baked into the code matches mcpctl.toml
 	CheckSSE       = "sse"       // no legacy HTTP+SSE transport
+	CheckTools     = "tools"     // every tool declared in tools/ is registered
 	CheckProcfile  = "procfile"  // a web process that runs the binary the build makes
 	CheckGoMod     = "gomod"     // go.mod has the Heroku buildpack's directives
 	CheckEnv       = "env"       // .env is git-ignored, untracked and mode 0600
@@ -74,6 +75,7 @@ const (
 	IDPortLoopback     = "port-loopback"
 	IDPathMismatch     = "path-mismatch"
 	IDSSETransport     = "sse-transport"
+	IDToolUnregistered = "tool-unregistered"
 	IDProcfileMissing  = "procfile-missing"
 	IDProcfileNoWeb    = "procfile-no-web"
 	IDProcfileBinary   = "procfile-binary"
@@ -252,6 +254,7 @@ func checks() []checkDef {
 		{CheckPort, "server binds $PORT", checkPort},
 		{CheckPath, "MCP path matches mcpctl.toml", checkPath},
 		{CheckSSE, "no legacy SSE transport", checkSSE},
+		{CheckTools, "every tool is registered", checkTools},
 		{CheckProcfile, "Procfile runs the built binary", checkProcfile},
 		{CheckGoMod, "go.mod has the buildpack directives", checkGoMod},
 		{CheckEnv, ".env is private", checkEnv},

@@ -594,6 +594,9 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 func (r *Runner) crashed(ctx context.Context, st *state) {
 	g := st.cur
 	st.cur = nil
+	// The restart runs the build that crashed, the last one that served, not a newer one
+	// that compiled but did not start.
+	st.lastBin = g.child.bin
 	r.proxy.detach(g.backend)
 	g.backend.tr.CloseIdleConnections()
 	code, status := g.child.exitInfo()

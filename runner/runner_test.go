@@ -369,6 +369,16 @@ func init() {
 	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Hello, Ada!" {
 		t.Fatalf("old generation: %q, %v", got, err)
 	}
+	// A crash of the old generation restarts the old build, which served, not the broken one.
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "crash"}); err == nil {
+		t.Fatal("crash tool answered")
+	}
+	if again := waitFor[Ready](t, l, &from, nil); !again.Restart {
+		t.Errorf("after the crash: %+v, want a restart", again)
+	}
+	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Hello, Ada!" {
+		t.Fatalf("restarted old generation: %q, %v", got, err)
+	}
 	setGreeting(t, dir, "Fixed", "")
 	waitFor[Ready](t, l, &from, nil)
 	starts := 0
@@ -377,8 +387,8 @@ func init() {
 			starts++
 		}
 	}
-	if starts != 3 { // first build, broken build, fixed build: no retries in between
-		t.Errorf("%d processes started, want 3", starts)
+	if starts != 4 { // first build, broken build, restart of the first, fixed build: no retries in between
+		t.Errorf("%d processes started, want 4", starts)
 	}
 	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Fixed, Ada!" {
 		t.Fatalf("after fix: %q, %v", got, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/devtui"
+	"github.com/mcpctl/mcpctl/doctor"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -90,6 +91,8 @@ func runDev(ctx context.Context, opts *devOptions) error {
 		Executor: opts.Exec,
 		Env:      func() ([]string, error) { return devEnv(dir, port) },
 		Package:  mainPackage(dir, cfg.Project.Name),
+		// A tool file without its mcp.AddTool line compiles and is silently absent.
+		AfterBuild: func() []string { return doctor.UnregisteredTools(dir) },
 	})
 	if err != nil {
 		return err

@@ -279,3 +279,91 @@ func (b *devOutput) waitFor(t *testing.T, from *int, s string) {
 		}
 	}
 }
+
+// `dev --no-tui` on a generated project: each request is one line (the proxy's; the
+// server's own access-log line is left out, its other lines are kept), in both protocol
+// eras; and a tool file added without its mcp.AddTool line is pointed out after the build.
+func TestDevNoTUIOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a generated server")
+	}
+	parent := t.TempDir()
+	p := scaffold.Project{Dir: filepath.Join(parent, "demo"), Name: "demo", Module: "example.com/demo",
+		Path: config.DefaultPath, Port: config.DefaultPort, Auth: config.AuthAPIKey, Stateless: true}
+	plan, key, err := p.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scaffold.Apply(p.Dir, plan); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	f, _, _, _ := testFactory(t, p.Dir)
+	f.Executor = executor.System{}
+	log := &devOutput{changed: make(chan struct{})}
+	f.IOStreams.ErrOut = log
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		root := NewRootCmd(f)
+		root.AddCommand(newDevCmd(f, nil))
+		root.SetArgs([]string{"dev", "--no-tui", "--port", strconv.Itoa(port)})
+		done <- root.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mcpctl dev: %v", err)
+		}
+	}()
+	from := 0
+	log.waitFor(t, &from, "ready: generation")
+	if strings.Contains(log.String(), "never registered") {
+		t.Errorf("the generated tools are reported as unregistered:\n%s", log.String())
+	}
+
+	for _, version := range []string{"", "2025-11-25"} { // "": the client's newest (2026-07-28)
+		transport := &mcp.StreamableClientTransport{
+			Endpoint:   "http://127.0.0.1:" + strconv.Itoa(port) + config.DefaultPath,
+			HTTPClient: &http.Client{Transport: devHeaderTransport{http.Header{"X-Api-Key": {key}}}},
+			MaxRetries: 1,
+		}
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "dev-no-tui", Version: "0"}, nil).
+			Connect(ctx, transport, &mcp.ClientSessionOptions{ProtocolVersion: version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Ada"}}); err != nil {
+			t.Fatalf("say_hello (%q): %v", version, err)
+		}
+		cs.Close()
+		log.waitFor(t, &from, "POST tools/call say_hello -> 200")
+	}
+	forecast := "package tools\n\nimport (\n\t\"context\"\n\n\t\"github.com/modelcontextprotocol/go-sdk/mcp\"\n)\n\n" +
+		"var forecastTool = &mcp.Tool{Name: \"forecast\", Description: \"Tomorrow's weather.\"}\n\n" +
+		"func forecast(ctx context.Context, req *mcp.CallToolRequest, in struct{}) (*mcp.CallToolResult, any, error) {\n\treturn nil, nil, nil\n}\n"
+	if err := os.WriteFile(filepath.Join(p.Dir, "tools", "forecast.go"), []byte(forecast), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log.waitFor(t, &from, "notice: tools/forecast.go:9: tool forecastTool and its handler forecast are never registered: add mcp.AddTool(s, forecastTool, forecast) in Register (tools/tools.go)")
+	log.waitFor(t, &from, "reloaded (1)")
+
+	// Generation 1 has stopped, so everything it wrote has been read.
+	log.waitFor(t, &from, "stopped generation 1")
+	out := log.String()
+	if n := strings.Count(out, "tools/call say_hello"); n != 2 {
+		t.Errorf("%d lines for 2 tools/call requests:\n%s", n, out)
+	}
+	if strings.Contains(out, "msg=request") {
+		t.Errorf("the server's access-log lines are printed too:\n%s", out)
+	}
+	if !strings.Contains(out, "msg=listening") {
+		t.Errorf("the server's other log lines are gone:\n%s", out)
+	}
+}

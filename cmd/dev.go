@@ -46,8 +46,10 @@ included. A build that does not compile leaves the previous one serving and show
 errors. The server gets the settings of mcpctl.toml and the variables of .env (these win
 over the shell's environment), re-read at every reload.
 
-On a terminal this shows a live dashboard; otherwise (or with --no-tui) it prints the same
-events as lines on stderr. Ctrl-C stops the server and every process it started.`,
+On a terminal this shows a live dashboard (keys: r rebuild, c clear, l last crash, k show
+the key, q quit); otherwise (or with --no-tui) it prints the same events as lines on
+stderr, one per request. After each build it points out tools declared in tools/ that are
+never registered with mcp.AddTool. Ctrl-C stops the server and every process it started.`,
 		Example: `  mcpctl dev
   mcpctl dev --port 8080
   mcpctl dev --no-tui`,

@@ -32,6 +32,18 @@ func IsAccessLog(line string) bool {
 	return true
 }
 
+// withoutAccessLog drops the access-log lines from a crash's output tail: the request log
+// has them, and they would push out what the server said before it died.
+func withoutAccessLog(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if !IsAccessLog(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // logfmtAttrs parses a slog text-handler line (key=value pairs, values quoted when they
 // hold spaces or quotes). It returns nil for a line of any other shape.
 func logfmtAttrs(line string) map[string]any {

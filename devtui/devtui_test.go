@@ -245,7 +245,7 @@ func TestPrinter(t *testing.T) {
 		runner.Ready{Time: at(8), Gen: 3, PID: 4343, Reloads: 1, Startup: 12 * time.Millisecond, Sessions: 2},
 		runner.ChildExited{Time: at(8), Gen: 1, PID: 4242, Status: "exit status 0"},
 		runner.ChildExited{Time: at(9), Gen: 3, PID: 4343, ExitCode: 2, Status: "exit status 2", Crashed: true,
-			StderrTail: []string{"panic: boom"}, RestartIn: 500 * time.Millisecond},
+			StderrTail: []string{"level=INFO msg=request method=POST path=/mcp status=200 duration=1ms", "panic: boom"}, RestartIn: 500 * time.Millisecond},
 		runner.ChildStarted{Time: at(10), Gen: 4, PID: 4444, Addr: "127.0.0.1:40003",
 			Auth: runner.Auth{Mode: "apikey", Header: "x-api-key", Value: testKey}},
 		runner.Ready{Time: at(10), Gen: 4, PID: 4444, Reloads: 1, Restart: true, Restarts: 1, Startup: 11 * time.Millisecond},
@@ -436,7 +436,8 @@ func TestLastCrashStaysViewable(t *testing.T) {
 	m := feed(at80x24(), startup()...)
 	m = feed(m,
 		runner.ChildExited{Time: at(9), Gen: 1, PID: 4242, ExitCode: 2, Status: "exit status 2", Crashed: true,
-			StderrTail: []string{"panic: boom", "goroutine 1 [running]:"}, RestartIn: 500 * time.Millisecond},
+			StderrTail: []string{"level=INFO msg=request method=POST path=/mcp status=200 duration=1ms", "panic: boom", "goroutine 1 [running]:"},
+			RestartIn: 500 * time.Millisecond},
 		started(10, 2, 4343),
 		runner.Ready{Time: at(10), Gen: 2, PID: 4343, Restart: true, Restarts: 1})
 	v := m.View()
@@ -452,6 +453,9 @@ func TestLastCrashStaysViewable(t *testing.T) {
 	m, _ = press(m, "l")
 	if v := m.View(); !strings.Contains(v, "Last crash: generation 1") || !strings.Contains(v, "panic: boom") {
 		t.Errorf("l does not show the crash output:\n%s", v)
+	}
+	if v := m.View(); strings.Contains(v, "msg=request") {
+		t.Errorf("the crash output repeats the request log:\n%s", v)
 	}
 	checkFits(t, m)
 	golden.RequireEqual(t, []byte(m.View()))
@@ -499,4 +503,21 @@ func TestProgramAt80x24(t *testing.T) {
 	}
 	checkFits(t, final)
 	golden.RequireEqual(t, []byte(final.View()))
+}
+
+// What the checks after a build found (an unregistered tool) is shown, wrapped, until a
+// build without it.
+func TestBuildNotices(t *testing.T) {
+	note := "tools/forecast.go:9: tool forecastTool and its handler forecast are never registered: add mcp.AddTool(s, forecastTool, forecast) in Register (tools/tools.go)"
+	m := feed(at80x24(), startup()...)
+	m = feed(m, runner.BuildStarted{Time: at(5), Gen: 2}, runner.BuildSucceeded{Time: at(6), Gen: 2, Duration: time.Second, Notices: []string{note}},
+		started(6, 2, 4343), runner.Ready{Time: at(6), Gen: 2, PID: 4343, Reloads: 1})
+	if !strings.Contains(flat(m.View()), note) {
+		t.Errorf("notice missing or cut:\n%s", m.View())
+	}
+	checkFits(t, m)
+	m = feed(m, runner.BuildStarted{Time: at(7), Gen: 3}, runner.BuildSucceeded{Time: at(8), Gen: 3, Duration: time.Second})
+	if strings.Contains(m.View(), "never registered") {
+		t.Errorf("notice outlived the build that fixed it:\n%s", m.View())
+	}
 }

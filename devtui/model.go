@@ -221,7 +221,8 @@ func (m Model) apply(ev runner.Event) Model {
 		if !ev.Crashed {
 			break
 		}
-		m.lastCrash = &crash{at: ev.Time, gen: ev.Gen, status: ev.Status, tail: append([]string(nil), ev.StderrTail...)}
+		tail := withoutAccessLog(ev.StderrTail)
+		m.lastCrash = &crash{at: ev.Time, gen: ev.Gen, status: ev.Status, tail: tail}
 		if !m.serving || ev.Gen != m.gen {
 			break // a generation that never served: its StartFailed follows
 		}
@@ -231,7 +232,7 @@ func (m Model) apply(ev runner.Event) Model {
 		if ev.RestartIn > 0 {
 			title += fmt.Sprintf(" · restarting in %s", ev.RestartIn.Round(time.Millisecond))
 		}
-		m.setPanel(panelCrash, ev.Gen, title, ev.StderrTail)
+		m.setPanel(panelCrash, ev.Gen, title, tail)
 	case runner.StartFailed:
 		title := fmt.Sprintf("Generation %d did not start: %v", ev.Gen, ev.Err)
 		var body []string
@@ -365,7 +366,7 @@ func (m Model) panelLines() []string {
 		title = fmt.Sprintf("Last crash: generation %d at %s: %s", c.gen, c.at.Format("15:04:05"), c.status)
 		body = c.tail
 		if len(body) == 0 {
-			body = []string{"(it wrote nothing to stderr)"}
+			body = []string{"(no output on stderr, request log lines aside)"}
 		}
 	}
 	if title == "" {

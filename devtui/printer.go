@@ -95,7 +95,11 @@ func (p *Printer) Print(ev runner.Event) {
 			restart = fmt.Sprintf("; restarting in %s", round(ev.RestartIn))
 		}
 		p.line(ev.Time, "generation %d (pid %d) crashed: %s%s", ev.Gen, ev.PID, ev.Status, restart)
-		for _, l := range ev.StderrTail {
+		tail := ev.StderrTail
+		if p.Requests {
+			tail = withoutAccessLog(tail)
+		}
+		for _, l := range tail {
 			fmt.Fprintf(p.W, "    | %s\n", l)
 		}
 	case runner.StartFailed:

@@ -381,6 +381,9 @@ func TestStartFailureFollowsTheRunner(t *testing.T) {
 		}
 		checkFits(t, m)
 		golden.RequireEqual(t, []byte(v))
+		if cleared, _ := press(m, "c"); strings.Contains(cleared.View(), "did not start") {
+			t.Errorf("c leaves the report of a failed start while generation 1 serves:\n%s", cleared.View())
+		}
 
 		m = feed(m, runner.BuildStarted{Time: at(8), Gen: 3}, runner.BuildSucceeded{Time: at(9), Gen: 3, Duration: time.Second},
 			started(9, 3, 4444), runner.Ready{Time: at(9), Gen: 3, PID: 4444, Reloads: 1})
@@ -437,7 +440,7 @@ func TestLastCrashStaysViewable(t *testing.T) {
 	m = feed(m,
 		runner.ChildExited{Time: at(9), Gen: 1, PID: 4242, ExitCode: 2, Status: "exit status 2", Crashed: true,
 			StderrTail: []string{"level=INFO msg=request method=POST path=/mcp status=200 duration=1ms", "panic: boom", "goroutine 1 [running]:"},
-			RestartIn: 500 * time.Millisecond},
+			RestartIn:  500 * time.Millisecond},
 		started(10, 2, 4343),
 		runner.Ready{Time: at(10), Gen: 2, PID: 4343, Restart: true, Restarts: 1})
 	v := m.View()

@@ -311,7 +311,7 @@ type state struct {
 	everReady bool
 	reloads   int
 	restarts  int
-	lastBin   string // newest binary that compiled
+	lastBin   string // what a restart runs: the newest build, or the one that crashed
 	crashes   int
 	pending   string // changed file behind the scheduled build
 	stopping  bool

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/gitrepo"
 )
 
 // Remote is the git remote name the Heroku CLI creates and deploys use.
@@ -25,6 +26,9 @@ type Client struct {
 	Exec    executor.Executor
 	Dir     string
 	AppName string
+
+	repo   *gitrepo.Repo // found by a deploy's preflight
+	gitURL string        // the app's git URL, from apps:info or apps:create
 }
 
 var _ deployers.Platform = (*Client)(nil)
@@ -254,13 +258,31 @@ func (c *Client) Logs(ctx context.Context, n int) (string, error) {
 	return string(res.Stdout), err
 }
 
-// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output.
+// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output. A
+// project in a folder of a larger repository pushes only that folder: its subtree split,
+// to the app's git URL.
 func (c *Client) Push(ctx context.Context, out io.Writer) error {
-	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: []string{"push", Remote, "HEAD:main"}, Dir: c.Dir, Stdout: out, Stderr: out}, "push")
+	args := []string{"push", Remote, "HEAD:main"}
+	if c.repo != nil && !c.repo.IsRoot() {
+		sha, err := c.repo.DeployCommit(ctx)
+		if err != nil {
+			return &Error{Step: "push", Err: err, hint: "run `git subtree split --prefix=" + c.repo.Prefix + " HEAD` in " + c.repo.Root + " to see what git reports"}
+		}
+		args = []string{"push", c.appGitURL(), sha + ":refs/heads/main"}
+	}
+	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir, Stdout: out, Stderr: out}, "push")
 	if err != nil {
 		return &Error{Step: "push", Err: err, hint: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
 	}
 	return nil
+}
+
+// appGitURL is the app's git URL as Heroku reported it, else the one Heroku gives every app.
+func (c *Client) appGitURL() string {
+	if c.gitURL != "" {
+		return c.gitURL
+	}
+	return "https://git.heroku.com/" + c.AppName + ".git"
 }
 
 func isNotFound(err error) bool {

@@ -53,16 +53,23 @@ func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOpti
 		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
 		Long: `Deploy the project to Heroku through your own heroku CLI and git:
 
-  1. preflight: heroku installed and logged in, the work committed, the project checks pass
+  1. preflight: heroku installed and logged in, the project folder's work committed (with
+     --yes, mcpctl commits it), the project checks pass
   2. app: [deploy.heroku] app from mcpctl.toml or --app (else the project name); created
-     when it does not exist, recorded in mcpctl.toml, the heroku git remote set
+     when it does not exist; a new name is recorded in mcpctl.toml and committed (so the
+     next deploy starts clean); at the root of a repository the heroku git remote is set
   3. config: the server settings and the SHA-256 hashes of the keys in .env (never a
      plaintext key); only what changed, in one release. Hashes the app accepts that no
      key in .env matches (a teammate's, CI's) are kept unless --drop-unknown-keys
-  4. push: git push heroku HEAD:main, with the build output
+  4. push: git push heroku HEAD:main, with the build output; a project in a folder of a
+     larger repository pushes only that folder (git subtree split) to the app's git URL,
+     and adds no remote
   5. verify: a real MCP client initializes, lists tools and checks that a request without
      the key is refused; when that fails, the logs are shown and the app is rolled back
      to the release before (unless --no-rollback)
+
+--dry-run changes nothing; without the heroku CLI or a login it still shows the config
+it would set (key hashes, never keys) and the push, then what is missing.
 
 A configuration that keeps sessions (stateless = false) is refused on more than one web dyno.`,
 		Example: `  mcpctl deploy heroku
@@ -183,13 +190,11 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 			return err
 		}
 	}
-	if derr != nil {
-		return derr
-	}
-	if !opts.JSON {
+	// A dry run that stopped at a missing prerequisite still shows its plan.
+	if !opts.JSON && res != nil && (derr == nil || res.DryRun && len(res.Planned) > 0) {
 		printDeploySummary(opts, res)
 	}
-	return nil
+	return derr
 }
 
 // deployWithUI runs the deploy behind the terminal view: phases with a spinner and the

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -195,7 +196,8 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 
 	switch opts.Verb {
 	case "new":
-		res, err := store.New(ctx, opts.Name)
+		// Without --name, the project's main key (MCP_API_KEY), as --help says.
+		res, err := store.New(ctx, cmp.Or(opts.Name, keystore.DefaultName))
 		if res != nil {
 			warnUnknown(errOut, res.Unknown, project)
 		}

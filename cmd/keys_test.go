@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,30 @@ func TestKeysNewFailsWhenThePushFails(t *testing.T) {
 	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
 	if !keys.LooksLikeKey(vars["MCP_API_KEY_CI_PENDING"]) || vars["MCP_API_KEY_CI"] != "" {
 		t.Fatalf(".env %v", vars)
+	}
+}
+
+// `keys new` without --name creates the main key, MCP_API_KEY, as --help says; a second
+// one is refused with the rotate advice, and .env is left as it was.
+func TestKeysNewWithoutName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"main-key\"\n"), 0o644)
+	f, out, _, _ := testFactory(t, dir)
+	if err := execute(t, f, "keys", "new", "--show"); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(out.String())
+	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
+	if !keys.LooksLikeKey(key) || vars["MCP_API_KEY"] != key {
+		t.Fatalf("stdout %q, .env %v", out, vars)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, ".env"))
+	err := execute(t, f, "keys", "new")
+	var h Hinter
+	if err == nil || !strings.Contains(err.Error(), "already exists") || !errors.As(err, &h) || !strings.Contains(h.Hint(), "mcpctl keys rotate") {
+		t.Fatalf("second keys new: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, ".env")); string(after) != string(before) {
+		t.Fatal(".env changed by a refused keys new")
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/gitrepo"
 )
 
 // Remote is the git remote name the Heroku CLI creates and deploys use.
@@ -34,6 +35,9 @@ type Client struct {
 	// and the time spent so far, so that the user sees what mcpctl waits for.
 	Waiting   func(call string, elapsed time.Duration)
 	WaitEvery time.Duration
+
+	repo   *gitrepo.Repo // found by a deploy's preflight
+	gitURL string        // the app's git URL, from apps:info or apps:create
 }
 
 // Default bounds of platform calls.
@@ -308,13 +312,31 @@ func (c *Client) Logs(ctx context.Context, n int) (string, error) {
 	return string(res.Stdout), err
 }
 
-// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output.
+// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output. A
+// project in a folder of a larger repository pushes only that folder: its subtree split,
+// to the app's git URL.
 func (c *Client) Push(ctx context.Context, out io.Writer) error {
-	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: []string{"push", Remote, "HEAD:main"}, Dir: c.Dir, Stdout: out, Stderr: out, Timeout: PushTimeout}, "push")
+	args := []string{"push", Remote, "HEAD:main"}
+	if c.repo != nil && !c.repo.IsRoot() {
+		sha, err := c.repo.DeployCommit(ctx)
+		if err != nil {
+			return &Error{Step: "push", Err: err, hint: "run `git subtree split --prefix=" + c.repo.Prefix + " HEAD` in " + c.repo.Root + " to see what git reports"}
+		}
+		args = []string{"push", c.appGitURL(), sha + ":refs/heads/main"}
+	}
+	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir, Stdout: out, Stderr: out, Timeout: PushTimeout}, "push")
 	if err != nil {
 		return &Error{Step: "push", Err: err, hint: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
 	}
 	return nil
+}
+
+// appGitURL is the app's git URL as Heroku reported it, else the one Heroku gives every app.
+func (c *Client) appGitURL() string {
+	if c.gitURL != "" {
+		return c.gitURL
+	}
+	return "https://git.heroku.com/" + c.AppName + ".git"
 }
 
 func isNotFound(err error) bool {

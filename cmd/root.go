@@ -36,6 +36,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newKeysCmd(f, nil))
 	root.AddCommand(newConnectCmd(f, nil))
 	root.AddCommand(newBridgeCmd(f, nil))
+	root.AddCommand(newDiffCmd(f, nil))
 	root.AddCommand(newCompletionCmd(f))
 	return root
 }

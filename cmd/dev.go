@@ -19,6 +19,7 @@ import (
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/runner"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type devOptions struct {
@@ -79,6 +80,10 @@ func runDev(ctx context.Context, opts *devOptions) error {
 	cfg, err := config.Load(dir)
 	if err != nil {
 		return err
+	}
+	// A mode the generated code refuses would only crash-loop.
+	if err := serverenv.SupportsAuth(dir, cfg.Server.Auth); err != nil {
+		return &hintError{err: err, hint: `set auth = "apikey" in mcpctl.toml again; to use OAuth, ` + serverenv.OAuthAdvice(dir)}
 	}
 	port := cfg.Server.Port
 	if opts.portSet {

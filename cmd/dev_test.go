@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/runner"
 	"github.com/mcpctl/mcpctl/scaffold"
@@ -365,5 +366,24 @@ func TestDevNoTUIOutput(t *testing.T) {
 	}
 	if !strings.Contains(out, "msg=listening") {
 		t.Errorf("the server's other log lines are gone:\n%s", out)
+	}
+}
+
+// auth = "oauth" in a project generated for API keys: dev says so before building,
+// instead of restarting a server that refuses to start.
+func TestDevRefusesAnAuthTheCodeCannotServe(t *testing.T) {
+	dir := t.TempDir()
+	toml := "[project]\nname = \"demo\"\n[server]\nauth = \"oauth\"\n[server.oauth]\nissuer = \"https://auth.example.com/\"\n"
+	os.WriteFile(filepath.Join(dir, config.FileName), []byte(toml), 0o644)
+	os.MkdirAll(filepath.Join(dir, "internal", "server"), 0o755)
+	os.WriteFile(filepath.Join(dir, "internal", "server", "config.go"), []byte("package server\n"), 0o644)
+	f, _, _, stub := testFactory(t, dir)
+	err := executeDev(t, f, nil, "--no-tui")
+	var h Hinter
+	if !errors.Is(err, serverenv.ErrAuthUnsupported) || !errors.As(err, &h) || !strings.Contains(h.Hint(), "mcpctl init NAME --auth oauth") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls := stub.Calls(); len(calls) != 0 {
+		t.Errorf("ran %v", calls)
 	}
 }

@@ -130,7 +130,11 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	p.Dir = filepath.Join(cwd, opts.Dir)
 	if err := p.Validate(); err != nil {
 		if !opts.nameSet && config.CheckName(p.Name) != nil {
-			err = fmt.Errorf("%w\n(the name defaults to the directory's name; give one with --name)", err)
+			example := "NAME"
+			if s := scaffold.SuggestName(p.Name); s != "" {
+				example = s
+			}
+			err = fmt.Errorf("%w\n(the name defaults to the directory's name; give one with --name %s)", err, example)
 		}
 		return &FlagError{err: err}
 	}

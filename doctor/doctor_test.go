@@ -440,6 +440,20 @@ func TestPitfalls(t *testing.T) {
 			id: IDAuthNone, severity: SeverityError,
 		},
 		{
+			// What connect claude-ai once advised for an API-key project: dev crash-loops.
+			name: "oauth in a project generated for API keys",
+			break_: func(t *testing.T, dir, _ string) {
+				edit(t, dir, "mcpctl.toml", `auth = "apikey"`, `auth = "oauth"`)
+				write(t, dir, "mcpctl.toml", read(t, dir, "mcpctl.toml")+"\n[server.oauth]\nissuer = \"https://auth.example.com/\"\n")
+			},
+			id: IDAuthUnsupported, severity: SeverityError,
+			check: func(t *testing.T, f Finding) {
+				if f.File != "mcpctl.toml" || !strings.Contains(f.Fix, "mcpctl init NAME --auth oauth") {
+					t.Errorf("finding %+v", f)
+				}
+			},
+		},
+		{
 			name:    "stateful with two dynos",
 			project: scaffold.Project{Stateless: false},
 			break_: func(t *testing.T, dir, _ string) {

@@ -317,8 +317,10 @@ func readText(p string) ([]byte, bool) {
 // secrets. git log -G selects the changes with a matching added or removed line; only the
 // added lines are scanned, since whatever a commit removes an earlier one added.
 func historyLeaks(ctx context.Context, p *project) ([]leak, error) {
+	// --relative and the pathspec keep to the project folder: in a larger repository,
+	// the rest of its history is not the project's (nor deployed).
 	res, err := p.gitRun(ctx, "log", "--all", "-p", "-E", "-G"+historyFilter,
-		"--no-color", "--no-ext-diff", "--no-textconv", "--format=commit %H")
+		"--no-color", "--no-ext-diff", "--no-textconv", "--relative", "--format=commit %H", "--", ".")
 	if err != nil {
 		var ee *executor.ExitError
 		// A repository without a commit yet has no history to search.

@@ -50,7 +50,7 @@ func TestDiffAndDeployGate(t *testing.T) {
 	if !strings.Contains(errOut, "nothing deployed to compare with") {
 		t.Errorf("first deploy did not say there is nothing to compare:\n%s", errOut)
 	}
-	run(t, dir, "git", "commit", "--quiet", "-am", "Record the app")
+	run(t, dir, "git", "commit", "--quiet", "--allow-empty", "-am", "Record the app")
 
 	out, errOut, code = mcpctl(t, dir, fake.env, "diff")
 	if code != 0 || !strings.Contains(out, "no changes to the tools") {

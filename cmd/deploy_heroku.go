@@ -143,6 +143,7 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		NoRollback:      opts.NoRollback,
 		DropUnknownKeys: opts.DropUnknownKeys,
 		RecordApp:       func(app string) error { return config.SetString(dir, "deploy.heroku", "app", app) },
+		CheckRecord:     func(app string) error { return config.CheckSetString(dir, "deploy.heroku", "app", app) },
 		Output:          &prefixWriter{w: errOut, prefix: "       "},
 		Progress:        func(e heroku.Event) { printDeployEvent(opts.IO, e) },
 	}

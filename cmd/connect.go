@@ -413,7 +413,7 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 		fmt.Fprintf(w, "  previous file saved as %s\n", displayPath(cwd, home, res.Backup))
 	}
 	for _, v := range res.Export {
-		fmt.Fprintf(w, "  export %s where the client runs (its value is in .env)\n", v)
+		fmt.Fprintf(w, "  set %s where the client runs, from .env: %s\n", v, serverenv.ExportCommand(v, filepath.Join(cwd, envfile.Name)))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)

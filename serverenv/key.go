@@ -1,6 +1,7 @@
 package serverenv
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"strings"
@@ -21,6 +22,7 @@ type KeyRequest struct {
 	FlagFile       string
 	Getenv         func(string) string // the shell's environment; nil: empty
 	EnvFile        string              // the project's .env; "" or absent: skipped
+	EnvFileLabel   string              // how messages name EnvFile ("./.env"); default: its path
 }
 
 // Key is a credential and where it was found.
@@ -68,10 +70,11 @@ func ResolveKey(r KeyRequest) (Key, error) {
 		if err != nil {
 			return k, err
 		}
+		label := cmp.Or(r.EnvFileLabel, r.EnvFile)
 		if v := vars[r.Var]; v != "" {
-			return Key{Value: v, Source: r.Var + " in " + r.EnvFile}, nil
+			return Key{Value: v, Source: r.Var + " in " + label}, nil
 		}
-		k.Looked = append(k.Looked, r.EnvFile)
+		k.Looked = append(k.Looked, label)
 	}
 	return k, nil
 }

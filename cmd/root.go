@@ -33,6 +33,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newInitCmd(f, nil))
 	root.AddCommand(newDevCmd(f, nil))
 	root.AddCommand(newCheckCmd(f, nil))
+	root.AddCommand(newBenchCmd(f, nil))
 	root.AddCommand(newDoctorCmd(f, nil))
 	root.AddCommand(newDeployCmd(f))
 	root.AddCommand(newKeysCmd(f, nil))

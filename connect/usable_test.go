@@ -20,9 +20,9 @@ import (
 	"github.com/tailscale/hujson"
 
 	"github.com/mcpctl/mcpctl/bridge"
-	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/internal/testproject"
 	"github.com/mcpctl/mcpctl/scaffold"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 // The proof that a written config works: read the entry back with an independent parser,

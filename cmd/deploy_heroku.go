@@ -29,6 +29,7 @@ type deployHerokuOptions struct {
 	IO      *iostreams.IOStreams
 	Exec    executor.Executor
 	Getwd   func() (string, error)
+	Getenv  func(string) string
 	Version string
 	// Preflight runs the project checks, writing what blocks the deploy to w.
 	Preflight func(ctx context.Context, dir string, w io.Writer) error
@@ -40,10 +41,12 @@ type deployHerokuOptions struct {
 	JSON          bool
 	NoRollback    bool
 	VerifyTimeout time.Duration
+	// DropUnknownKeys lets the config step remove key hashes no key in .env matches.
+	DropUnknownKeys bool
 }
 
 func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
-	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Version: f.Version}
+	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
 	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts, dir, w) }
 	c := &cobra.Command{
 		Use:   "heroku",
@@ -56,7 +59,8 @@ func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOpti
      when it does not exist; a new name is recorded in mcpctl.toml and committed (so the
      next deploy starts clean); at the root of a repository the heroku git remote is set
   3. config: the server settings and the SHA-256 hashes of the keys in .env (never a
-     plaintext key); only what changed, in one release
+     plaintext key); only what changed, in one release. Hashes the app accepts that no
+     key in .env matches (a teammate's, CI's) are kept unless --drop-unknown-keys
   4. push: git push heroku HEAD:main, with the build output; a project in a folder of a
      larger repository pushes only that folder (git subtree split) to the app's git URL,
      and adds no remote
@@ -103,6 +107,7 @@ A configuration that keeps sessions (stateless = false) is refused on more than 
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "commit uncommitted work instead of refusing to deploy")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON on stdout")
 	fl.BoolVar(&opts.NoRollback, "no-rollback", false, "keep a release that fails verification")
+	fl.BoolVar(&opts.DropUnknownKeys, "drop-unknown-keys", false, "remove keys the app accepts that no key in .env matches (by default they are kept)")
 	fl.DurationVar(&opts.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long verification retries a booting dyno")
 	return c
 }
@@ -121,18 +126,20 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		return err
 	}
 	errOut := opts.IO.ErrOut
-	client := &heroku.Client{Exec: opts.Exec, Dir: dir}
+	client := &heroku.Client{Exec: opts.Exec, Dir: dir, Timeout: herokuTimeout(opts.Getenv)}
 	dopts := heroku.DeployOptions{
-		Project:    project,
-		Env:        env,
-		App:        opts.App,
-		Region:     opts.Region,
-		DryRun:     opts.DryRun,
-		Yes:        opts.Yes,
-		NoRollback: opts.NoRollback,
-		RecordApp:  func(app string) error { return config.SetString(dir, "deploy.heroku", "app", app) },
-		Output:     &prefixWriter{w: errOut, prefix: "       "},
-		Progress:   func(e heroku.Event) { printDeployEvent(opts.IO, e) },
+		Project:         project,
+		Env:             env,
+		App:             opts.App,
+		Region:          opts.Region,
+		DryRun:          opts.DryRun,
+		Yes:             opts.Yes,
+		NoRollback:      opts.NoRollback,
+		DropUnknownKeys: opts.DropUnknownKeys,
+		RecordApp:       func(app string) error { return config.SetString(dir, "deploy.heroku", "app", app) },
+		CheckRecord:     func(app string) error { return config.CheckSetString(dir, "deploy.heroku", "app", app) },
+		Output:          &prefixWriter{w: errOut, prefix: "       "},
+		Progress:        func(e heroku.Event) { printDeployEvent(opts.IO, e) },
 	}
 	if opts.Preflight != nil {
 		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, errOut) }

@@ -18,10 +18,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/runner"
 	"github.com/mcpctl/mcpctl/scaffold"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 func executeDev(t *testing.T, f *Factory, runF func(context.Context, *devOptions) error, args ...string) error {

@@ -130,6 +130,7 @@ func Load(dir string) (*File, error) {
 // Unknown keys, wrong types and invalid values are errors that name the key and, where
 // it can be found, its line.
 func Parse(name string, data []byte) (*File, error) {
+	data = bytes.TrimPrefix(data, utf8BOM) // as SetString edits it
 	f := Default("")
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(f)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
@@ -50,6 +51,9 @@ type DeployOptions struct {
 	DryRun     bool // print what would change, change nothing
 	Yes        bool // commit uncommitted work instead of refusing
 	NoRollback bool // keep a release that failed verification
+	// DropUnknownKeys removes key hashes the app accepts that no key in Env matches;
+	// by default they are kept (a teammate's, CI's, another clone's key).
+	DropUnknownKeys bool
 
 	// Preflight runs the project's own checks (mcpctl doctor) before anything changes.
 	Preflight func(context.Context) error
@@ -57,6 +61,8 @@ type DeployOptions struct {
 	Verify VerifyFunc
 	// RecordApp stores a newly chosen app name in mcpctl.toml.
 	RecordApp func(app string) error
+	// CheckRecord reports, before anything changes, that RecordApp would fail.
+	CheckRecord func(app string) error
 
 	// Output receives the build output of the push and the logs of a failed release.
 	Output   io.Writer
@@ -117,6 +123,24 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	res := &DeployResult{DryRun: opts.DryRun}
 	plan := func(cmd string) { res.Planned = append(res.Planned, cmd) }
+	if c.Waiting == nil {
+		var mu sync.Mutex
+		phase := PhasePreflight
+		inner := progress
+		progress = func(e Event) {
+			mu.Lock()
+			phase = e.Phase
+			mu.Unlock()
+			inner(e)
+		}
+		c.Waiting = func(call string, elapsed time.Duration) {
+			mu.Lock()
+			p := phase
+			mu.Unlock()
+			inner(Event{Phase: p, Message: fmt.Sprintf("waiting for %s (%s)", call, elapsed)})
+		}
+		defer func() { c.Waiting = nil }()
+	}
 
 	// 1. Preflight: nothing changes until everything that can be checked has been.
 	// A dry run goes on without the heroku CLI, a login or a git identity, to show what
@@ -145,6 +169,12 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	res.App = c.AppName
 	record := c.AppName != opts.Project.Deploy.Heroku.App
+	if record && !opts.DryRun && opts.CheckRecord != nil {
+		// Nothing is created on the platform that the project could not then record.
+		if err := opts.CheckRecord(c.AppName); err != nil {
+			return res, &Error{Step: PhasePreflight, Err: err, hint: "fix " + config.FileName + " so the app name can be recorded in it, then deploy again; nothing was created"}
+		}
+	}
 	if err := c.checkWorkTree(ctx, opts, record, need, plan, progress); err != nil {
 		return res, err
 	}
@@ -215,6 +245,18 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		}
 	}
 	want := DesiredConfig(opts.Project, opts.Env)
+	if _, ok := want[keys.HashesEnvVar]; ok {
+		m := keys.MergeHashes(current[keys.HashesEnvVar], opts.Env, nil, opts.DropUnknownKeys)
+		want[keys.HashesEnvVar] = m.Value
+		if keys.SameHashes(current[keys.HashesEnvVar], m.Value) {
+			want[keys.HashesEnvVar] = current[keys.HashesEnvVar] // same keys: no release for a reordering
+		}
+		if n := len(m.Unknown); n > 0 && m.Dropped {
+			progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("warning: removing %d key(s) no key in .env matches (--drop-unknown-keys): whoever uses them is locked out", n)})
+		} else if n > 0 {
+			progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("kept %d key(s) the app accepts that .env does not hold (--drop-unknown-keys removes them)", n)})
+		}
+	}
 	// An OAuth server's tokens are bound to its public URL; unless mcpctl.toml names it,
 	// that is the app's own endpoint (never the local URL in .env).
 	if opts.Project.Server.Auth == config.AuthOAuth && opts.Project.Server.OAuth.ResourceURL == "" {

@@ -2,8 +2,8 @@ package executor
 
 import (
 	"bufio"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -84,4 +84,3 @@ func TestTimeoutNamesTheCommand(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
-

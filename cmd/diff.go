@@ -214,7 +214,7 @@ func localSurface(ctx context.Context, exec executor.Executor, dir string) ([]to
 	if err != nil {
 		return nil, err
 	}
-	env, err := devEnv(dir, cfg.Server.Port)
+	env, err := devEnv(dir, cfg.Server.Port, nil) // .env alone: nothing from this shell
 	if err != nil {
 		return nil, err
 	}

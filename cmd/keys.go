@@ -26,6 +26,7 @@ import (
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type keysOptions struct {
@@ -292,7 +293,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		} else {
 			fmt.Fprintf(out, "The old key %s keeps working%s until `mcpctl keys revoke --previous%s`.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project), nameSuffix(res.Name))
 		}
-		fmt.Fprintf(out, "\nClients read the key from $%s: export the new value (from .env) where they run and restart them;\n", res.New.Var)
+		fmt.Fprintf(out, "\nClients read the key from $%s: set the new value where they run, and restart them:\n  %s\n", res.New.Var, serverenv.ExportCommand(res.New.Var, filepath.Join(dir, envfile.Name)))
 		fmt.Fprintf(out, "the configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
 		if res.Name == keystore.DefaultName {
 			reportClients(ctx, opts, dir, project, store, res)

@@ -25,9 +25,10 @@ type addToolOptions struct {
 
 func newAddCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "add <what>",
-		Short: "Add code to the project (add tool NAME)",
-		Args:  noArgs,
+		Use:     "add <what>",
+		Short:   "Add code to the project (add tool NAME)",
+		Example: "  mcpctl add tool get_forecast --kind http",
+		Args:    noArgs,
 	}
 	c.AddCommand(newAddToolCmd(f, nil))
 	return c

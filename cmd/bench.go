@@ -172,19 +172,17 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 		return err
 	}
 	// Keys are found exactly as check finds them.
-	co := &checkOptions{Getenv: opts.Getenv, KeyEnv: opts.KeyEnv, keyEnvSet: opts.keyEnvSet}
-	key, _, err := co.resolveKey(cwd)
-	if err != nil {
-		return err
-	}
+	co := &checkOptions{Getenv: opts.Getenv, KeyEnv: opts.KeyEnv, keyEnvSet: opts.keyEnvSet, Token: opts.Token, TokenEnv: opts.TokenEnv}
+	var key string
 	keyHeader := opts.KeyHeader
 	if opts.Token != "" || opts.TokenEnv != "" {
-		key, keyHeader = opts.Token, "Authorization"
-		if opts.TokenEnv != "" {
-			if key = opts.Getenv(opts.TokenEnv); key == "" {
-				return &keyNotFoundError{name: opts.TokenEnv}
-			}
-		}
+		keyHeader = "Authorization"
+		key, _, err = co.resolveToken(cwd)
+	} else {
+		key, _, err = co.resolveKey(cwd)
+	}
+	if err != nil {
+		return err
 	}
 	header := opts.header.Clone()
 	if key != "" {

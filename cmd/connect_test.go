@@ -291,3 +291,21 @@ func TestConnectClaudeAISteps(t *testing.T) {
 		t.Errorf("steps:\n%s", out)
 	}
 }
+
+// A dev server started with `mcpctl dev --port N` is connected with --port N; without it
+// the entry names mcpctl.toml's port.
+func TestConnectLocalPort(t *testing.T) {
+	f, out, _, proj, _ := connectProject(t, demoToml)
+	if err := executeConnect(t, f, nil, "cursor", "--port", "9001"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(proj, ".cursor", "mcp.json"))
+	if !strings.Contains(string(data), `"http://127.0.0.1:9001/mcp"`) || !strings.Contains(out.String(), "→ http://127.0.0.1:9001/mcp") {
+		t.Errorf("--port 9001 wrote:\n%s\n%s", data, out)
+	}
+	for _, args := range [][]string{{"cursor", "--port", "70000"}, {"cursor", "--port", "9001", "--target", "deployed"}} {
+		if err := executeConnect(t, f, nil, args...); !IsUsageError(err) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}

@@ -43,6 +43,7 @@ type deployHerokuOptions struct {
 	VerifyTimeout time.Duration
 	// DropUnknownKeys lets the config step remove key hashes no key in .env matches.
 	DropUnknownKeys bool
+	AllowBreaking   bool
 }
 
 func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
@@ -70,6 +71,10 @@ func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOpti
 
 --dry-run changes nothing; without the heroku CLI or a login it still shows the config
 it would set (key hashes, never keys) and the push, then what is missing.
+
+Before anything changes, the tools of the deployed app are compared with the project's
+(as ` + "`mcpctl diff`" + ` does). A breaking change (a removed tool, a new required argument, a
+narrowed type) is asked about on a terminal and refused elsewhere unless --allow-breaking.
 
 A configuration that keeps sessions (stateless = false) is refused on more than one web dyno.`,
 		Example: `  mcpctl deploy heroku
@@ -109,6 +114,7 @@ A configuration that keeps sessions (stateless = false) is refused on more than 
 	fl.BoolVar(&opts.NoRollback, "no-rollback", false, "keep a release that fails verification")
 	fl.BoolVar(&opts.DropUnknownKeys, "drop-unknown-keys", false, "remove keys the app accepts that no key in .env matches (by default they are kept)")
 	fl.DurationVar(&opts.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long verification retries a booting dyno")
+	fl.BoolVar(&opts.AllowBreaking, "allow-breaking", false, "deploy even when the tools change in a way that breaks existing clients")
 	return c
 }
 
@@ -137,6 +143,7 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		NoRollback:      opts.NoRollback,
 		DropUnknownKeys: opts.DropUnknownKeys,
 		RecordApp:       func(app string) error { return config.SetString(dir, "deploy.heroku", "app", app) },
+		CheckRecord:     func(app string) error { return config.CheckSetString(dir, "deploy.heroku", "app", app) },
 		Output:          &prefixWriter{w: errOut, prefix: "       "},
 		Progress:        func(e heroku.Event) { printDeployEvent(opts.IO, e) },
 	}
@@ -169,6 +176,10 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		return nil
 	}
 
+	if err := herokuSurfaceGate(opts, dir, project, key).run(ctx); err != nil {
+		return err
+	}
+
 	var res *heroku.DeployResult
 	var derr error
 	if opts.IO.IsStderrTTY() && !opts.JSON && !opts.DryRun {
@@ -195,6 +206,24 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		printDeploySummary(opts, res)
 	}
 	return derr
+}
+
+// herokuSurfaceGate compares the app's tools with the project's before anything changes.
+func herokuSurfaceGate(opts *deployHerokuOptions, dir string, project *config.File, key string) *surfaceGate {
+	return &surfaceGate{IO: opts.IO, Exec: opts.Exec, Dir: dir, Cfg: project, Key: key, Allow: opts.AllowBreaking, DryRun: opts.DryRun,
+		Endpoint: func(ctx context.Context) (string, error) {
+			app := opts.App
+			for _, a := range []string{project.Deploy.Heroku.App, project.Project.Name} {
+				if app == "" {
+					app = a
+				}
+			}
+			base, err := (&heroku.Client{Exec: opts.Exec, Dir: dir, AppName: app}).WebURL(ctx)
+			if err != nil {
+				return "", err
+			}
+			return strings.TrimSuffix(base, "/") + project.Server.Path, nil
+		}}
 }
 
 // deployWithUI runs the deploy behind the terminal view: phases with a spinner and the

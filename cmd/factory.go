@@ -19,6 +19,8 @@ type Factory struct {
 	Getenv    func(string) string
 	// Executable is the path of the running mcpctl, for configs that start it again.
 	Executable func() (string, error)
+	// Arg0 is how the user ran mcpctl (os.Args[0]), so printed commands can name it so.
+	Arg0 string
 }
 
 // NewFactory returns the factory of a real process; stamped is a release's version, or "".
@@ -32,5 +34,6 @@ func NewFactory(stamped string) *Factory {
 		Getwd:      os.Getwd,
 		Getenv:     os.Getenv,
 		Executable: os.Executable,
+		Arg0:       os.Args[0],
 	}
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcpctl/mcpctl/atomicfile"
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
 	"github.com/mcpctl/mcpctl/envfile"
@@ -24,6 +26,7 @@ import (
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type keysOptions struct {
@@ -290,7 +293,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		} else {
 			fmt.Fprintf(out, "The old key %s keeps working%s until `mcpctl keys revoke --previous%s`.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project), nameSuffix(res.Name))
 		}
-		fmt.Fprintf(out, "\nClients read the key from $%s: export the new value (from .env) where they run and restart them;\n", res.New.Var)
+		fmt.Fprintf(out, "\nClients read the key from $%s: set the new value where they run, and restart them:\n  %s\n", res.New.Var, serverenv.ExportCommand(res.New.Var, filepath.Join(dir, envfile.Name)))
 		fmt.Fprintf(out, "the configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
 		if res.Name == keystore.DefaultName {
 			reportClients(ctx, opts, dir, project, store, res)
@@ -352,9 +355,12 @@ func reportClients(ctx context.Context, opts *keysOptions, dir string, project *
 			}
 			req.URL, _ = args[2].(string)
 			req.Via, req.APIKey = connect.ViaMCPRemote, res.NewPlaintext
-			if _, err := connect.Apply(req); err != nil {
+			if ares, err := connect.Apply(req); err != nil {
 				fmt.Fprintf(opts.IO.ErrOut, "Warning: could not move the Claude Desktop entry %q to the new key: %v\n", name, err)
 			} else {
+				if err := scrubBackup(ares.Backup, res.NewPlaintext); err != nil {
+					fmt.Fprintf(opts.IO.ErrOut, "Warning: %s still holds the previous key: %v; delete it\n", ares.Backup, err)
+				}
 				fmt.Fprintf(out, "  (its entry %q holds the key itself; it now has the new one)\n", name)
 			}
 		}
@@ -373,6 +379,33 @@ func warnUnknown(w io.Writer, u keystore.Unknown, project *config.File) {
 	}
 	fmt.Fprintf(w, "Kept %d key(s) %s accepts that this .env does not hold (fingerprints %s); --drop-unknown removes them.\n",
 		len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+}
+
+// scrubBackup rewrites the backup connect made of a config that held a key in plaintext,
+// so the key a rotation replaced (perhaps leaked) does not live on in FILE.bak: every key
+// in it becomes the new one, which keeps the backup a working restore point.
+func scrubBackup(path, newKey string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out := data
+	for _, k := range keys.Find(data) {
+		if k != newKey {
+			out = bytes.ReplaceAll(out, []byte(k), []byte(newKey))
+		}
+	}
+	if bytes.Equal(out, data) {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, out, st.Mode().Perm())
 }
 
 func orEmpty(list []keystore.Key) []keystore.Key {

@@ -85,7 +85,7 @@ func TestKeysRotateUpdatesMCPRemoteEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
-	entry, _, err := connect.Lookup(connect.Request{Client: connect.ClaudeDesktop, Name: "rot-demo", ProjectDir: dir, Env: env})
+	entry, path, err := connect.Lookup(connect.Request{Client: connect.ClaudeDesktop, Name: "rot-demo", ProjectDir: dir, Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +95,10 @@ func TestKeysRotateUpdatesMCPRemoteEntry(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "claude-desktop") {
 		t.Errorf("configured clients not named:\n%s", out)
+	}
+	// The backup connect made before the edit must not keep the replaced key.
+	if bak, err := os.ReadFile(path + ".bak"); err != nil || strings.Contains(string(bak), old) {
+		t.Fatalf("%s.bak: %v, holds the old key: %v", path, err, strings.Contains(string(bak), old))
 	}
 }
 

@@ -271,6 +271,8 @@ func TestMalformedFileUntouched(t *testing.T) {
 		{VSCode, "{\n  // comment\n  \"servers\": {},\n  \"inputs\": {\"id\": 1}\n}\n", 4, 13, `"inputs" is not an array`},
 		{Codex, "[mcp_servers.a]\nurl = \"x\"\nurl = \"y\"\n", 3, 1, ""},
 		{Codex, "model = \n", 1, 0, ""},
+		{ClaudeDesktop, "{\"mcpServers\": {\"a\": {}},\n \"mcpServers\": {}}\n", 2, 2, `"mcpServers" appears twice`},
+		{Cursor, "{\n  \"mcpServers\": {\n    \"x\": {\"url\": \"a\", \"url\": \"b\"}\n  }\n}\n", 3, 23, `"url" appears twice`},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.client), func(t *testing.T) {

@@ -385,7 +385,22 @@ func TestPitfalls(t *testing.T) {
 				write(t, dir, ".env", read(t, dir, ".env")+"this line is not an assignment\n")
 				os.Chmod(filepath.Join(dir, ".env"), 0o600)
 			},
-			id: IDEnvInvalid, severity: SeverityWarning,
+			id: IDEnvInvalid, severity: SeverityError,
+		},
+		{
+			name: ".env is a directory",
+			break_: func(t *testing.T, dir, _ string) {
+				os.Remove(filepath.Join(dir, ".env"))
+				if err := os.Mkdir(filepath.Join(dir, ".env"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			},
+			id: IDEnvInvalid, severity: SeverityError,
+			check: func(t *testing.T, f Finding) {
+				if !strings.Contains(f.Title, "directory") {
+					t.Errorf("finding %+v", f)
+				}
+			},
 		},
 		{
 			name: "key committed then removed",

@@ -27,6 +27,10 @@ type Cmd struct {
 	// Timeout, when set, bounds the command: past it the process is killed and Run
 	// returns a *TimeoutError naming the command.
 	Timeout time.Duration
+	// Group runs the command in its own process group, killed whole on cancel, and on
+	// Linux killed when mcpctl dies however it dies: for builds, which must not outlive
+	// the dev loop that started them. Not for commands that may prompt on the terminal.
+	Group bool
 }
 
 // String renders the command line for messages; it is not meant for a shell.
@@ -106,6 +110,9 @@ func (s System) Run(ctx context.Context, cmd Cmd) (Result, error) {
 	// A killed program's children (heroku is a node process tree) may hold its output
 	// pipes open; stop waiting for them soon after.
 	c.WaitDelay = 5 * time.Second
+	if cmd.Group {
+		group(c)
+	}
 	c.Dir = cmd.Dir
 	if cmd.Env != nil {
 		c.Env = append(c.Environ(), cmd.Env...)

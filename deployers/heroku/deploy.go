@@ -61,6 +61,8 @@ type DeployOptions struct {
 	Verify VerifyFunc
 	// RecordApp stores a newly chosen app name in mcpctl.toml.
 	RecordApp func(app string) error
+	// CheckRecord reports, before anything changes, that RecordApp would fail.
+	CheckRecord func(app string) error
 
 	// Output receives the build output of the push and the logs of a failed release.
 	Output   io.Writer
@@ -167,6 +169,12 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	res.App = c.AppName
 	record := c.AppName != opts.Project.Deploy.Heroku.App
+	if record && !opts.DryRun && opts.CheckRecord != nil {
+		// Nothing is created on the platform that the project could not then record.
+		if err := opts.CheckRecord(c.AppName); err != nil {
+			return res, &Error{Step: PhasePreflight, Err: err, hint: "fix " + config.FileName + " so the app name can be recorded in it, then deploy again; nothing was created"}
+		}
+	}
 	if err := c.checkWorkTree(ctx, opts, record, need, plan, progress); err != nil {
 		return res, err
 	}

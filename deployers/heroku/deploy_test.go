@@ -206,3 +206,46 @@ func TestDeployWithoutGitIdentityKeepsGitsInstructions(t *testing.T) {
 		}
 	}
 }
+
+// A deploy that could not record the app it would create (mcpctl.toml not editable)
+// stops before creating it.
+func TestDeployCreatesNothingItCannotRecord(t *testing.T) {
+	c, stub := stubDeploy(t, `[]`, twoReleases)
+	stub.On("heroku", []string{"apps:info"}, executor.Result{ExitCode: 1}, &executor.ExitError{Cmd: executor.Cmd{Name: "heroku"}, ExitCode: 1, Stderr: []byte("Couldn't find that app.")})
+	stub.On("heroku", []string{"apps:create"}, executor.Result{Stdout: []byte(`{"name":"weather"}`)}, nil)
+	opts := deployOpts(config.Default("weather"), nil)
+	opts.CheckRecord = func(string) error { return errors.New("mcpctl.toml: invalid character") }
+	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
+		t.Fatalf("got %v", err)
+	}
+	for _, call := range stub.Calls() {
+		if strings.HasPrefix(call, "heroku apps:create") || strings.HasPrefix(call, "heroku config:set") {
+			t.Errorf("changed the platform: %s", call)
+		}
+	}
+}
+
+// Keys the app accepts that .env lacks survive a deploy unless DropUnknownKeys.
+func TestDeployKeepsUnknownKeys(t *testing.T) {
+	for _, drop := range []bool{false, true} {
+		c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+		teammate, _ := keys.Generate()
+		f := config.Default("weather")
+		f.Deploy.Heroku.App = "weather"
+		opts := deployOpts(f, nil)
+		stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{"MCP_API_KEY_HASHES":"` + keys.Hash(teammate) + `"}`)}, nil)
+		opts.DropUnknownKeys = drop
+		if _, err := c.Deploy(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+		var set string
+		for _, call := range stub.Calls() {
+			if strings.HasPrefix(call, "heroku config:set") {
+				set = call
+			}
+		}
+		if strings.Contains(set, keys.Hash(teammate)) == drop || !strings.Contains(set, keys.Hash(opts.Env["MCP_API_KEY"])) {
+			t.Errorf("drop=%v: %s", drop, set)
+		}
+	}
+}

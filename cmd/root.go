@@ -40,6 +40,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newConnectCmd(f, nil))
 	root.AddCommand(newBridgeCmd(f, nil))
 	root.AddCommand(newDiffCmd(f, nil))
+	root.AddCommand(newAddCmd(f))
 	root.AddCommand(newCompletionCmd(f))
 	root.AddCommand(newVersionCmd(f))
 	return root

@@ -219,6 +219,15 @@ func TestCheckAgainstServer(t *testing.T) {
 		}
 	})
 
+	t.Run("arguments the schema refuses", func(t *testing.T) {
+		f, out, _, _ := testFactory(t, dir)
+		err := executeCheck(t, f, nil, srv.URL+"/mcp", "--call", "say_hello", "--args", `{"name":5}`)
+		var h Hinter
+		if !errors.As(err, &h) || !strings.Contains(h.Hint(), "before the tool ran") || strings.Contains(out.String(), "the tool ran and reported") {
+			t.Errorf("%v\n%s", err, out)
+		}
+	})
+
 	t.Run("a stale shell key over .env's", func(t *testing.T) {
 		f, out, _, _ := testFactory(t, dir)
 		f.Getenv = func(k string) string {

@@ -251,7 +251,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			switch k.State {
 			case "unknown":
 				unknown++
-				fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
 				continue
 			case "revoking":
 				where := "no longer on " + project.Deploy.Heroku.App
@@ -260,7 +260,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 				} else if *k.Deployed {
 					where = "STILL ACCEPTED by " + project.Deploy.Heroku.App + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
 				}
-				fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
 				continue
 			}
 			active := "local"
@@ -273,7 +273,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 		if unknown > 0 {
 			fmt.Fprintf(out, "\nUnknown: the app accepts %d key(s) this .env does not hold (a teammate's, CI's, another clone's).\nmcpctl keeps them; `--drop-unknown` on keys new/rotate/revoke or deploy (--drop-unknown-keys) removes them.\n", unknown)
 		}

@@ -228,3 +228,35 @@ func TestKeysListShowsUnknownKeys(t *testing.T) {
 		t.Fatalf("keys list:\n%s", out)
 	}
 }
+
+// keys list has a readable header; after a rotation the previous key keeps its creation
+// date; a rotation without a deployed app says the keys are local only.
+func TestKeysListAfterRotation(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"rot-demo\"\n"), 0o644)
+	f, out, errOut, _ := testFactory(t, dir)
+	if err := execute(t, f, "keys", "new"); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if err := execute(t, f, "keys", "rotate"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "no deployed app, so keys are local only") {
+		t.Errorf("rotate without an app:\n%s", errOut)
+	}
+	out.Reset()
+	if err := execute(t, f, "keys", "list"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "FINGERPRINT") || strings.Contains(out.String(), "unknown") {
+		t.Errorf("keys list:\n%s", out)
+	}
+	col := strings.Index(lines[0], "CREATED")
+	for _, l := range lines[1:] {
+		if len(l) <= col || l[col-1] != ' ' || l[col] == ' ' {
+			t.Errorf("CREATED column not at %d in %q", col, l)
+		}
+	}
+}

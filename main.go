@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/mcpctl/mcpctl/cmd"
@@ -32,7 +31,7 @@ func main() {
 func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f := cmd.NewFactory(resolveVersion())
+	f := cmd.NewFactory(version)
 	root := cmd.NewRootCmd(f)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -65,15 +64,4 @@ func exitCode(ctx context.Context, err error) int {
 		return exitTimeout
 	}
 	return exitFailure
-}
-
-// resolveVersion prefers the stamped version, then the module version `go install` records.
-func resolveVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }

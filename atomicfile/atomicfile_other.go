@@ -10,9 +10,14 @@ import (
 	"github.com/google/renameio/v2"
 )
 
-// WriteFile replaces path with data in one rename, with exactly mode as its permissions
-// (renameio.WriteFile would keep an existing file's mode instead).
+// WriteFile replaces path (or, when path is a symlink, its target) with data in one
+// rename, with exactly mode as its permissions (renameio.WriteFile would keep an
+// existing file's mode instead).
 func WriteFile(path string, data []byte, mode fs.FileMode) error {
+	path, err := Target(path)
+	if err != nil {
+		return err
+	}
 	t, err := renameio.NewPendingFile(path, renameio.WithPermissions(mode), renameio.WithStaticPermissions(mode))
 	if err != nil {
 		return err

@@ -79,6 +79,7 @@ func (b *Bridge) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) err
 		url:      b.URL,
 		log:      log,
 		authHint: b.AuthHint,
+		rejected: rejectionText(b.Header),
 		pending:  map[jsonrpc.ID]string{},
 		settled:  make(chan struct{}, 1),
 	}
@@ -152,7 +153,7 @@ func (b *Bridge) Run(ctx context.Context, stdin io.Reader, stdout io.Writer) err
 		result = cmp.Or(downErr, upErr)
 	}
 	if result == nil && s.authFailed.Load() {
-		result = errors.New("the server rejected the credentials")
+		result = errors.New(s.rejected)
 		if s.authHint != "" {
 			result = fmt.Errorf("%w (%s)", result, s.authHint)
 		}
@@ -229,6 +230,7 @@ type session struct {
 	settled  chan struct{}         // poked whenever a pending call is answered
 
 	authFailed atomic.Bool // the server answered 401 or 403
+	rejected   string      // what a 401 or 403 means, given the credentials sent
 
 	wg sync.WaitGroup // in-flight forwards and the standalone stream
 	// answering counts answers taken off pending but not yet written to stdout, so that
@@ -336,7 +338,7 @@ func (s *session) wireError(err error) *jsonrpc.Error {
 	}
 	msg := "mcpctl bridge: " + err.Error()
 	if s.authFailed.Load() {
-		msg += " (the server rejected the credentials"
+		msg += " (" + s.rejected
 		if s.authHint != "" {
 			msg += "; " + s.authHint
 		}
@@ -510,3 +512,12 @@ func (s *session) drain(ctx context.Context, grace time.Duration, downDone chan 
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
+
+// rejectionText says what a 401 or 403 means: a credential was refused, or the server
+// wants one and none was sent.
+func rejectionText(h http.Header) string {
+	if h.Get(APIKeyHeaderName) == "" && h.Get("Authorization") == "" {
+		return "the server requires credentials, and none were sent"
+	}
+	return "the server rejected the credentials"
+}

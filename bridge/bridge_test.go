@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -337,6 +335,21 @@ func TestBridgeWrongKey(t *testing.T) {
 	}
 }
 
+// With no key at all, a 401 is not "rejected credentials": none were sent.
+func TestBridgeNoKey(t *testing.T) {
+	ctx := testContext(t)
+	srv := newServer(t, &mcp.StreamableHTTPOptions{Stateless: true})
+	r := startBridge(t, ctx, &Bridge{URL: srv.URL + "/mcp", Header: http.Header{}})
+	_, err := r.client(t, ctx, nil)
+	if err == nil || !strings.Contains(err.Error(), "none were sent") || strings.Contains(err.Error(), "rejected the credentials") {
+		t.Fatalf("client error = %v", err)
+	}
+	r.toBridge.Close()
+	if err := r.wait(t); err == nil {
+		t.Error("bridge ended cleanly after the server refused it")
+	}
+}
+
 // TestBridgeRawMessages drives the bridge with hand-written lines: unknown fields and
 // methods pass through unchanged, and answers to requests sent just before stdin closes
 // still arrive.
@@ -459,33 +472,6 @@ func TestHeaderTransportKeepsKeyOnOrigin(t *testing.T) {
 	}
 	if gotKey != "" {
 		t.Errorf("the key followed a redirect to another origin")
-	}
-}
-
-func TestAPIKeyHeader(t *testing.T) {
-	dir := t.TempDir()
-	envPath := filepath.Join(dir, ".env")
-	if err := os.WriteFile(envPath, []byte("# keys\nMCP_API_KEY="+testKey+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"MCP_API_KEY": "mcpk_stale", "OTHER": "mcpk_other"}
-	getenv := func(k string) string { return env[k] }
-
-	h, err := APIKeyHeader("MCP_API_KEY", envPath, getenv)
-	if err != nil || h.Get("x-api-key") != testKey {
-		t.Errorf("from .env: %v, %v; the file must win over a stale exported variable", h, err)
-	}
-	h, err = APIKeyHeader("OTHER", envPath, getenv)
-	if err != nil || h.Get("x-api-key") != "mcpk_other" {
-		t.Errorf("fallback to the environment: %v, %v", h, err)
-	}
-	_, err = APIKeyHeader("MISSING", envPath, getenv)
-	if err == nil || !strings.Contains(err.Error(), "mcpctl keys new") {
-		t.Errorf("missing key: %v", err)
-	}
-	_, err = APIKeyHeader("MCP_API_KEY", filepath.Join(dir, "absent.env"), func(string) string { return "" })
-	if err == nil {
-		t.Error("no key anywhere, no error")
 	}
 }
 

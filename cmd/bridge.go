@@ -2,12 +2,9 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,6 +14,7 @@ import (
 	"github.com/mcpctl/mcpctl/connect"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type bridgeOptions struct {
@@ -44,9 +42,10 @@ directions, so that clients which can only start a command (Claude Desktop) reac
 server without Node. ` + "`mcpctl connect claude-desktop`" + ` writes an entry that runs it.
 
 The API key goes in the x-api-key header. It is read from the variable --key-env names
-(default MCP_API_KEY): from --env-file first when given (the project's .env, since
-clients start the bridge with a bare environment), then from the environment, then from
-./.env. Without --key-env, a missing key means no header (for OAuth-less public servers).
+(default MCP_API_KEY), in the order every mcpctl command uses: a flag first (--env-file,
+the project's .env, since clients start the bridge with a bare environment), then the
+environment, then ./.env. Without --key-env, a missing key means no header (for public
+servers). A refused key's error names where it came from.
 
 stdout carries only protocol messages; diagnostics go to stderr. The bridge exits when
 stdin closes, after answering requests already sent.`,
@@ -95,7 +94,7 @@ func runBridge(ctx context.Context, opts *bridgeOptions) error {
 	}
 	log := slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
 
-	header, source, err := opts.keyHeader()
+	header, key, err := opts.keyHeader()
 	if err != nil {
 		return err
 	}
@@ -103,41 +102,33 @@ func runBridge(ctx context.Context, opts *bridgeOptions) error {
 		header[k] = vs
 	}
 	b := &bridge.Bridge{URL: opts.URL, Header: header, Logger: log}
-	if source != "" {
-		b.AuthHint = fmt.Sprintf("check %s in %s", opts.KeyEnv, source)
+	switch {
+	case key.Found():
+		b.AuthHint = "the key sent is " + key.Source
+	case len(opts.header) == 0:
+		b.AuthHint = fmt.Sprintf("%s is not set in %s; pass --env-file with the project's .env", opts.KeyEnv, strings.Join(key.Looked, " or "))
 	}
 	return b.Run(ctx, opts.IO.In, opts.IO.Out)
 }
 
-// keyHeader finds the key: --env-file, the environment, then ./.env. It is required when
-// --key-env or --env-file was given, optional otherwise.
-func (o *bridgeOptions) keyHeader() (http.Header, string, error) {
-	required := o.keyEnvSet || o.EnvFile != ""
-	if o.EnvFile != "" {
-		h, err := bridge.APIKeyHeader(o.KeyEnv, o.EnvFile, o.Getenv)
-		return h, o.EnvFile + " or the environment", err
-	}
-	if v := o.Getenv(o.KeyEnv); v != "" {
-		h := http.Header{}
-		h.Set(bridge.APIKeyHeaderName, v)
-		return h, "the environment", nil
-	}
+// keyHeader finds the key in serverenv's one order: --env-file (a flag), the environment,
+// then ./.env. It is required when --key-env or --env-file was given, optional otherwise.
+func (o *bridgeOptions) keyHeader() (http.Header, serverenv.Key, error) {
+	req := serverenv.KeyRequest{Var: o.KeyEnv, FlagFile: o.EnvFile, Getenv: o.Getenv}
 	if cwd, err := o.Getwd(); err == nil {
-		local := filepath.Join(cwd, envfile.Name)
-		if _, err := os.Stat(local); err == nil {
-			h, err := bridge.APIKeyHeader(o.KeyEnv, local, nil)
-			if err == nil {
-				return h, local, nil
-			}
-			if required {
-				return nil, "", err
-			}
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, "", err
+		req.EnvFile = filepath.Join(cwd, envfile.Name)
+	}
+	k, err := serverenv.ResolveKey(req)
+	if err != nil {
+		return nil, k, err
+	}
+	h := http.Header{}
+	if !k.Found() {
+		if o.keyEnvSet || o.EnvFile != "" {
+			return nil, k, &serverenv.NotFoundError{Var: o.KeyEnv, Looked: k.Looked}
 		}
+		return h, k, nil
 	}
-	if required {
-		return nil, "", fmt.Errorf("%s is not set; export it, or pass --env-file with the project's .env", o.KeyEnv)
-	}
-	return http.Header{}, "", nil
+	h.Set(bridge.APIKeyHeaderName, k.Value)
+	return h, k, nil
 }

@@ -134,7 +134,7 @@ func TestBridgeCommand(t *testing.T) {
 		if err == nil {
 			t.Error("no error with a wrong key")
 		}
-		if !strings.Contains(stdout, "check MCP_API_KEY in") || !bytes.Contains([]byte(stdout), []byte(`"id":1`)) {
+		if !strings.Contains(stdout, "the key sent is MCP_API_KEY in") || !bytes.Contains([]byte(stdout), []byte(`"id":1`)) {
 			t.Errorf("the client must get an error answer that names the key:\n%s", stdout)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/probe"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 // defaultKeyEnv is the variable the key is read from when --key-env is not given.
@@ -57,9 +58,10 @@ TLS, check that a request without credentials is rejected, initialize a session,
 tools and, with --call, call one. Each step is timed; a failure says what went wrong and
 what to do next, and has its own exit code.
 
-The API key is read from the variable --key-env names (default MCP_API_KEY), in the
-environment or else in ./.env, and sent in the x-api-key header (--key-header changes it).
-For OAuth servers, check follows the discovery chain (protected-resource and
+The API key is read from the variable --key-env names (default MCP_API_KEY): from the
+shell's environment, else from ./.env (the order every mcpctl command uses), and sent in
+the x-api-key header (--key-header changes it). A rejected key's report names where it
+came from. For OAuth servers, check follows the discovery chain (protected-resource and
 authorization-server metadata); pass an access token with --token or --token-env to run
 the MCP steps too.
 
@@ -152,21 +154,18 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	key, source, err := opts.resolveKey(cwd)
-	if err != nil {
-		return err
-	}
+	var key, source string
 	keyHeader := opts.KeyHeader
 	if opts.Token != "" || opts.TokenEnv != "" {
 		// An OAuth token goes where a bearer goes; the probe still checks that a request
 		// without it is refused.
-		key, source, keyHeader = opts.Token, "--token", "Authorization"
-		if opts.TokenEnv != "" {
-			key, source = opts.Getenv(opts.TokenEnv), opts.TokenEnv
-			if key == "" {
-				return &keyNotFoundError{name: opts.TokenEnv}
-			}
-		}
+		keyHeader = "Authorization"
+		key, source, err = opts.resolveToken(cwd)
+	} else {
+		key, source, err = opts.resolveKey(cwd)
+	}
+	if err != nil {
+		return err
 	}
 	po := probe.Options{
 		URL:           opts.URL,
@@ -203,6 +202,9 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	if !report.OK && report.ExitCode == probe.ExitAuth {
+		report.Hint += shellKeyNote(opts, cwd, key, source)
+	}
 	if opts.JSON {
 		if err := report.WriteJSON(out); err != nil {
 			return err
@@ -216,39 +218,50 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	return nil
 }
 
-// resolveKey finds the API key: the variable --key-env names, from the environment or
-// else from ./.env. Without --key-env a missing MCP_API_KEY just means no key.
+// resolveKey finds the API key held in the variable --key-env names, in serverenv's one
+// order: the shell's environment, then ./.env. Without --key-env a missing MCP_API_KEY
+// just means no key.
 func (o *checkOptions) resolveKey(cwd string) (key, source string, err error) {
-	name := o.KeyEnv
-	if v := o.Getenv(name); v != "" {
-		return v, name, nil
-	}
-	vars, err := envfile.Read(filepath.Join(cwd, envfile.Name))
-	if err != nil && o.keyEnvSet {
+	k, err := serverenv.ResolveKey(serverenv.KeyRequest{Var: o.KeyEnv, Getenv: o.Getenv, EnvFile: filepath.Join(cwd, envfile.Name), EnvFileLabel: "./" + envfile.Name})
+	if err != nil {
 		return "", "", err
 	}
-	if v := vars[name]; v != "" {
-		return v, name + " in .env", nil
+	if !k.Found() && o.keyEnvSet {
+		return "", "", &serverenv.NotFoundError{Var: o.KeyEnv, Looked: k.Looked}
 	}
-	if o.keyEnvSet {
-		return "", "", &keyNotFoundError{name: name}
-	}
-	return "", "", nil
+	return k.Value, k.Source, nil
 }
 
-type keyNotFoundError struct{ name string }
-
-func (e *keyNotFoundError) Error() string {
-	return fmt.Sprintf("%s is not set in the environment or in ./.env", e.name)
+// shellKeyNote explains a refused key that came from the shell while ./.env holds another:
+// the shell's wins, in every command.
+func shellKeyNote(opts *checkOptions, cwd, key, source string) string {
+	if opts.Token != "" || opts.TokenEnv != "" || key == "" || key != opts.Getenv(opts.KeyEnv) {
+		return ""
+	}
+	vars, err := envfile.Read(filepath.Join(cwd, envfile.Name))
+	if err != nil || vars[opts.KeyEnv] == "" || vars[opts.KeyEnv] == key {
+		return ""
+	}
+	return fmt.Sprintf("; the key sent is %s, which wins over ./.env's other one: to send .env's, `unset %s` or run %s",
+		source, opts.KeyEnv, serverenv.ExportCommand(opts.KeyEnv, envfile.Name))
 }
 
-func (e *keyNotFoundError) Hint() string {
-	return fmt.Sprintf("export %s=… (or add it to .env), or name another variable with --key-env", e.name)
+// resolveToken finds the OAuth access token: --token, else the variable --token-env
+// names, in the same order as a key.
+func (o *checkOptions) resolveToken(cwd string) (token, source string, err error) {
+	k, err := serverenv.ResolveKey(serverenv.KeyRequest{Var: o.TokenEnv, Flag: o.Token, FlagName: "--token",
+		Getenv: o.Getenv, EnvFile: filepath.Join(cwd, envfile.Name), EnvFileLabel: "./" + envfile.Name})
+	if err != nil {
+		return "", "", err
+	}
+	if !k.Found() {
+		return "", "", &serverenv.NotFoundError{Var: o.TokenEnv, Looked: k.Looked}
+	}
+	return k.Value, k.Source, nil
 }
 
 // Interfaces main matches with errors.As, asserted so that a renamed method fails the build.
 var (
 	_ Hinter                      = (*checkFailedError)(nil)
-	_ Hinter                      = (*keyNotFoundError)(nil)
 	_ interface{ ExitCode() int } = (*checkFailedError)(nil)
 )

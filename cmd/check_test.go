@@ -16,6 +16,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpctl/mcpctl/probe"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 const checkTestKey = "mcpk_cmd-check-test-key"
@@ -97,11 +98,11 @@ func TestCheckKeyResolution(t *testing.T) {
 	env := map[string]string{}
 	o := &checkOptions{KeyEnv: "MCP_API_KEY", Getenv: func(k string) string { return env[k] }}
 
-	if key, src, err := o.resolveKey(dir); err != nil || key != "from-dotenv" || src != "MCP_API_KEY in .env" {
+	if key, src, err := o.resolveKey(dir); err != nil || key != "from-dotenv" || src != "MCP_API_KEY in ./.env" {
 		t.Errorf(".env: %q %q %v", key, src, err)
 	}
 	env["MCP_API_KEY"] = "from-env"
-	if key, src, err := o.resolveKey(dir); err != nil || key != "from-env" || src != "MCP_API_KEY" {
+	if key, src, err := o.resolveKey(dir); err != nil || key != "from-env" || src != "MCP_API_KEY from the shell's environment" {
 		t.Errorf("environment: %q %q %v", key, src, err)
 	}
 	if key, _, err := o.resolveKey(t.TempDir()); err != nil || key != "from-env" {
@@ -112,7 +113,7 @@ func TestCheckKeyResolution(t *testing.T) {
 		t.Errorf("nothing, default variable: want no key and no error, got %q %v", key, err)
 	}
 	o.KeyEnv, o.keyEnvSet = "PROD_KEY", true
-	var knf *keyNotFoundError
+	var knf *serverenv.NotFoundError
 	if _, _, err := o.resolveKey(dir); !errors.As(err, &knf) {
 		t.Errorf("explicit --key-env that is unset: got %v", err)
 	}
@@ -176,7 +177,7 @@ func TestCheckAgainstServer(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			t.Fatalf("stdout is not one JSON report: %v\n%s", err, out)
 		}
-		if r.SchemaVersion != probe.SchemaVersion || !r.OK || r.Auth.Credentials != "x-api-key from MCP_API_KEY in .env" || len(r.Tools) != 1 {
+		if r.SchemaVersion != probe.SchemaVersion || !r.OK || r.Auth.Credentials != "x-api-key from MCP_API_KEY in ./.env" || len(r.Tools) != 1 {
 			t.Errorf("report %+v", r)
 		}
 	})
@@ -199,6 +200,28 @@ func TestCheckAgainstServer(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "FAILED (auth, exit 17)") || errOut.Len() != 0 {
 			t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+		}
+		if !strings.Contains(out.String(), "sent x-api-key from MCP_API_KEY from the shell's environment") {
+			t.Errorf("the 401 does not say where the key came from:\n%s", out)
+		}
+	})
+
+	t.Run("a stale shell key over .env's", func(t *testing.T) {
+		f, out, _, _ := testFactory(t, dir)
+		f.Getenv = func(k string) string {
+			if k == "MCP_API_KEY" {
+				return "mcpk_stale"
+			}
+			return ""
+		}
+		err := executeCheck(t, f, nil, srv.URL+"/mcp")
+		var h Hinter
+		if !errors.As(err, &h) || !strings.Contains(h.Hint(), "unset MCP_API_KEY") ||
+			!strings.Contains(h.Hint(), `export MCP_API_KEY="$(sed -n 's/^MCP_API_KEY=//p' .env)"`) {
+			t.Errorf("hint for a shell key that differs from .env's: %v\n%s", err, out)
+		}
+		if !strings.Contains(out.String(), "unset MCP_API_KEY") {
+			t.Errorf("the printed report lacks the note:\n%s", out)
 		}
 	})
 

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +20,7 @@ import (
 	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type connectOptions struct {
@@ -40,6 +41,7 @@ type connectOptions struct {
 	Auth   string
 	Via    string
 	KeyEnv string
+	Port   int // local target: the port `mcpctl dev --port` serves; 0: mcpctl.toml's
 	DryRun bool
 	Remove bool
 	List   bool
@@ -80,7 +82,8 @@ URL, so its entry starts ` + "`mcpctl bridge`" + `, which reads the key from the
 --via mcp-remote uses Node's mcp-remote instead (the key then sits in that user-scope entry).
 
 The target is the local dev server (` + "`mcpctl dev`" + `) until the project is deployed, then the
-deployed app; --target local|deployed|URL chooses.`,
+deployed app; --target local|deployed|URL chooses. For a dev server started with
+` + "`mcpctl dev --port N`" + `, pass the same --port N.`,
 		Example: `  mcpctl connect cursor
   mcpctl connect claude-code --scope user --target deployed
   mcpctl connect vscode --dry-run
@@ -112,6 +115,7 @@ deployed app; --target local|deployed|URL chooses.`,
 	fl.StringVar(&opts.Auth, "auth", "", "server authentication: apikey, oauth or none (default: from mcpctl.toml)")
 	fl.StringVar(&opts.Via, "via", "", "claude-desktop only: bridge (default) or mcp-remote")
 	fl.StringVar(&opts.KeyEnv, "key-env", connect.DefaultKeyEnv, "environment variable the client reads the API key from")
+	fl.IntVar(&opts.Port, "port", 0, "local target: the port `mcpctl dev --port` serves (default: server.port of mcpctl.toml)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the change as a diff, write nothing")
 	fl.BoolVar(&opts.Remove, "remove", false, "remove this entry from the client")
 	fl.BoolVar(&opts.List, "list", false, "show every client, its file, and whether it is configured for this project")
@@ -152,6 +156,12 @@ func (o *connectOptions) validate() error {
 		if err := connect.ValidateName(o.Name); err != nil {
 			return &FlagError{err: err}
 		}
+	}
+	if o.Port != 0 && (o.Port < 1 || o.Port > 65535) {
+		return FlagErrorf("--port %d: use a port between 1 and 65535", o.Port)
+	}
+	if o.Port != 0 && o.Target != "" && o.Target != "local" {
+		return FlagErrorf("--port applies to the local server, not --target %s", o.Target)
 	}
 	if o.Remove && o.Target != "" {
 		return FlagErrorf("--remove takes no --target: the entry is found by its name")
@@ -293,7 +303,7 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 	target := o.Target
 	if target == "" {
 		target = "local"
-		if cfg != nil && cfg.Deploy.Heroku.App != "" {
+		if cfg != nil && cfg.Deploy.Heroku.App != "" && o.Port == 0 {
 			target = "deployed"
 		}
 	}
@@ -302,7 +312,7 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 		if cfg == nil {
 			return "", FlagErrorf("outside a project there is no local server; pass --target URL")
 		}
-		return "http://" + "127.0.0.1:" + strconv.Itoa(cfg.Server.Port) + cfg.Server.Path, nil
+		return serverenv.LocalURL(o.localPort(cfg), cfg.Server.Path), nil
 	case "deployed":
 		if cfg == nil || cfg.Deploy.Heroku.App == "" {
 			return "", &hintError{
@@ -320,13 +330,21 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 		if err != nil {
 			return "", err
 		}
-		return strings.TrimSuffix(base, "/") + cfg.Server.Path, nil
+		return serverenv.EndpointURL(base, cfg.Server.Path), nil
 	default:
 		if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
 			return "", FlagErrorf("--target must be local, deployed or an http(s) URL, not %q", target)
 		}
 		return target, nil
 	}
+}
+
+// localPort is the port the local server is served on: --port, else mcpctl.toml's.
+func (o *connectOptions) localPort(cfg *config.File) int {
+	if o.Port != 0 {
+		return o.Port
+	}
+	return cfg.Server.Port
 }
 
 // desktopInputs fills what a Claude Desktop entry needs: the path of this mcpctl for a
@@ -380,7 +398,7 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 	if res.DryRun && (res.Action == connect.Created || res.Action == connect.Updated || res.Action == connect.Removed) {
 		verb = "would be " + verb
 	}
-	where := displayPath(cwd, home, res.Path)
+	where := displayPath(res.Scope, cwd, home, res.Path)
 	switch {
 	case res.Action == connect.Manual:
 		fmt.Fprintf(w, "%s: add the connector by hand:\n", res.Client)
@@ -393,10 +411,10 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 		fmt.Fprintf(w, "%s (%s): %s %s (entry %q → %s)\n", res.Client, res.Scope, verb, where, res.Name, res.URL)
 	}
 	if res.Backup != "" {
-		fmt.Fprintf(w, "  previous file saved as %s\n", displayPath(cwd, home, res.Backup))
+		fmt.Fprintf(w, "  previous file saved as %s\n", displayPath(res.Scope, cwd, home, res.Backup))
 	}
 	for _, v := range res.Export {
-		fmt.Fprintf(w, "  export %s where the client runs (its value is in .env)\n", v)
+		fmt.Fprintf(w, "  set %s where the client runs, from .env: %s\n", v, serverenv.ExportCommand(v, filepath.Join(cwd, envfile.Name)))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
@@ -406,13 +424,13 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 	}
 }
 
-// displayPath shows paths inside the project relative to it, and those in the home
-// directory as ~/….
-func displayPath(cwd, home, p string) string {
+// displayPath shows a project file relative to the project, and a user file as ~/… or
+// absolute: never relative, which from ~ or / would read like a project file.
+func displayPath(scope connect.Scope, cwd, home, p string) string {
 	if p == "" {
 		return ""
 	}
-	if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") && scope != connect.ScopeUser {
 		return rel
 	}
 	if home != "" {
@@ -427,10 +445,10 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 	req := connect.ListRequest{Env: env}
 	if cfg != nil {
 		req.ProjectDir = cwd
-		req.URLs = append(req.URLs, "http://127.0.0.1:"+strconv.Itoa(cfg.Server.Port)+cfg.Server.Path)
+		req.URLs = append(req.URLs, serverenv.LocalURL(opts.localPort(cfg), cfg.Server.Path))
 		if cfg.Deploy.Heroku.App != "" && opts.DeployedURL != nil {
 			if base, err := opts.DeployedURL(ctx, cfg); err == nil {
-				req.URLs = append(req.URLs, strings.TrimSuffix(base, "/")+cfg.Server.Path)
+				req.URLs = append(req.URLs, serverenv.EndpointURL(base, cfg.Server.Path))
 			} else {
 				fmt.Fprintf(opts.IO.ErrOut, "warning: deployed URL unknown (%v); showing entries for the local server only\n", err)
 			}
@@ -445,6 +463,8 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 		enc.SetIndent("", "  ")
 		return enc.Encode(statuses)
 	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT\tSCOPE\tSTATE\tFILE")
 	for _, st := range statuses {
 		state := "not configured"
 		switch {
@@ -457,13 +477,13 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 		case !st.Installed && !st.Exists:
 			state = "not installed"
 		}
-		path := displayPath(cwd, env.Home, st.Path)
+		path := displayPath(st.Scope, cwd, env.Home, st.Path)
 		if path == "" {
 			path = "-"
 		}
-		fmt.Fprintf(opts.IO.Out, "%-15s %-8s %-30s %s\n", st.Client, st.Scope, state, path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Client, st.Scope, state, path)
 	}
-	return nil
+	return tw.Flush()
 }
 
 // hintError is an error with the next step to take.

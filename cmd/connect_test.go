@@ -291,3 +291,50 @@ func TestConnectClaudeAISteps(t *testing.T) {
 		t.Errorf("steps:\n%s", out)
 	}
 }
+
+// A dev server started with `mcpctl dev --port N` is connected with --port N; without it
+// the entry names mcpctl.toml's port.
+func TestConnectLocalPort(t *testing.T) {
+	f, out, _, proj, _ := connectProject(t, demoToml)
+	if err := executeConnect(t, f, nil, "cursor", "--port", "9001"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(proj, ".cursor", "mcp.json"))
+	if !strings.Contains(string(data), `"http://127.0.0.1:9001/mcp"`) || !strings.Contains(out.String(), "→ http://127.0.0.1:9001/mcp") {
+		t.Errorf("--port 9001 wrote:\n%s\n%s", data, out)
+	}
+	for _, args := range [][]string{{"cursor", "--port", "70000"}, {"cursor", "--port", "9001", "--target", "deployed"}} {
+		if err := executeConnect(t, f, nil, args...); !IsUsageError(err) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// --list from the home directory: user files read as ~/…, never as relative paths that
+// look like project files; one header, every column aligned (claude-ai's too).
+func TestConnectListFromHome(t *testing.T) {
+	f, out, _, _, home := connectProject(t, "")
+	f.Getwd = func() (string, error) { return home, nil }
+	if err := os.MkdirAll(filepath.Join(home, ".cursor"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := executeConnect(t, f, nil, "--list"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "CLIENT") || !strings.Contains(lines[0], "FILE") {
+		t.Fatalf("no header:\n%s", out)
+	}
+	col := strings.Index(lines[0], "FILE")
+	for _, l := range lines[1:] {
+		if len(l) <= col || l[col-1] != ' ' || l[col] == ' ' {
+			t.Errorf("FILE column not at %d in %q", col, l)
+		}
+		if strings.Contains(l, " user ") && !strings.Contains(l, "~/") && !strings.HasSuffix(l, "-") && !strings.Contains(l, " /") {
+			t.Errorf("user-scope file not shown as ~/… or absolute: %q", l)
+		}
+	}
+	if !strings.Contains(out.String(), "~/.cursor/mcp.json") {
+		t.Errorf("list:\n%s", out)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
@@ -17,14 +16,15 @@ import (
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
-	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/runner"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type devOptions struct {
-	IO    *iostreams.IOStreams
-	Exec  executor.Executor
-	Getwd func() (string, error)
+	IO     *iostreams.IOStreams
+	Exec   executor.Executor
+	Getwd  func() (string, error)
+	Getenv func(string) string
 
 	Port  int
 	NoTUI bool
@@ -33,7 +33,7 @@ type devOptions struct {
 }
 
 func newDevCmd(f *Factory, runF func(context.Context, *devOptions) error) *cobra.Command {
-	opts := &devOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd}
+	opts := &devOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv}
 	c := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the project locally with hot reload",
@@ -44,7 +44,9 @@ The URL never changes: a local proxy holds it and switches to each new build onc
 answers /health, so connected clients keep working across reloads, stateful sessions
 included. A build that does not compile leaves the previous one serving and shows the
 errors. The server gets the settings of mcpctl.toml and the variables of .env (these win
-over the shell's environment), re-read at every reload.
+over the shell's environment), re-read at every reload. API keys are the exception: as
+for every mcpctl command, an MCP_API_KEY exported in the shell wins over .env's (whose
+keys keep working too). An OAuth server's local resource URL follows --port.
 
 On a terminal this shows a live dashboard (keys: r rebuild, c clear, l last crash, k show
 the key, q quit); otherwise (or with --no-tui) it prints the same events as lines on
@@ -66,7 +68,7 @@ never registered with mcp.AddTool. Ctrl-C stops the server and every process it 
 		},
 	}
 	fl := c.Flags()
-	fl.IntVar(&opts.Port, "port", config.DefaultPort, "local port (default: server.port of mcpctl.toml)")
+	fl.IntVar(&opts.Port, "port", 0, "local port (default: server.port of mcpctl.toml)")
 	fl.BoolVar(&opts.NoTUI, "no-tui", false, "print events as lines instead of the dashboard")
 	return c
 }
@@ -80,9 +82,16 @@ func runDev(ctx context.Context, opts *devOptions) error {
 	if err != nil {
 		return err
 	}
+	// A mode the generated code refuses would only crash-loop.
+	if err := serverenv.SupportsAuth(dir, cfg.Server.Auth); err != nil {
+		return &hintError{err: err, hint: `set auth = "apikey" in mcpctl.toml again; to use OAuth, ` + serverenv.OAuthAdvice(dir)}
+	}
 	port := cfg.Server.Port
 	if opts.portSet {
 		port = opts.Port
+	}
+	if port != cfg.Server.Port {
+		fmt.Fprintf(opts.IO.ErrOut, "Serving on port %d, not mcpctl.toml's %d: connect clients with `mcpctl connect CLIENT --port %d`, or set server.port = %d in mcpctl.toml.\n", port, cfg.Server.Port, port, port)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -91,7 +100,7 @@ func runDev(ctx context.Context, opts *devOptions) error {
 		Port:     port,
 		Path:     cfg.Server.Path,
 		Executor: opts.Exec,
-		Env:      func() ([]string, error) { return devEnv(dir, port) },
+		Env:      func() ([]string, error) { return devEnv(dir, port, opts.Getenv) },
 		Package:  mainPackage(dir, cfg.Project.Name),
 		// A tool file without its mcp.AddTool line compiles and is silently absent.
 		AfterBuild: func() []string { return doctor.UnregisteredTools(dir) },
@@ -123,37 +132,16 @@ func runDev(ctx context.Context, opts *devOptions) error {
 
 // devEnv is the server's environment from mcpctl.toml and .env, read again for every
 // start so that edits to either apply on the next reload.
-func devEnv(dir string, port int) ([]string, error) {
+func devEnv(dir string, port int, getenv func(string) string) ([]string, error) {
 	cfg, err := config.Load(dir)
 	if err != nil {
 		return nil, err
 	}
-	env := cfg.Env()
 	vars, err := envfile.Read(filepath.Join(dir, envfile.Name))
 	if err != nil {
 		return nil, err
 	}
-	// An OAuth server must know the URL its tokens are issued for. Unless the project
-	// names one, locally that is the dev URL (the process itself only sees the proxy).
-	if cfg.Server.Auth == config.AuthOAuth && cfg.Server.OAuth.ResourceURL == "" && vars["MCP_RESOURCE_URL"] == "" {
-		env = append(env, fmt.Sprintf("MCP_RESOURCE_URL=http://127.0.0.1:%d%s", port, cfg.Server.Path))
-	}
-	// Every key in .env works locally (named keys, and an old key during a rotation),
-	// as it does on the deployed app, which holds their hashes.
-	if _, set := vars[keys.HashesEnvVar]; !set && cfg.Server.Auth == config.AuthAPIKey {
-		if ks := keys.InEnv(vars); len(ks) > 0 {
-			env = append(env, keys.HashesEnvVar+"="+keys.HashList(ks))
-		}
-	}
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		env = append(env, k+"="+vars[k])
-	}
-	return env, nil
+	return serverenv.LocalEnv(cfg, vars, port, getenv), nil
 }
 
 // mainPackage is the package to build: cmd/NAME in a project made by `mcpctl init`, else

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/runner"
 	"github.com/mcpctl/mcpctl/scaffold"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 func executeDev(t *testing.T, f *Factory, runF func(context.Context, *devOptions) error, args ...string) error {
@@ -97,7 +99,7 @@ func TestDevEnvReadsTomlAndDotEnv(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("# secrets\nMCP_API_KEY=k1\nB=2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env, err := devEnv(dir, 8000)
+	env, err := devEnv(dir, 8000, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func TestDevEnvReadsTomlAndDotEnv(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, config.FileName), []byte(oauth), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if env, err = devEnv(dir, 8123); err != nil {
+	if env, err = devEnv(dir, 8123, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(env, "MCP_RESOURCE_URL=http://127.0.0.1:8123/x") {
@@ -365,5 +367,99 @@ func TestDevNoTUIOutput(t *testing.T) {
 	}
 	if !strings.Contains(out, "msg=listening") {
 		t.Errorf("the server's other log lines are gone:\n%s", out)
+	}
+}
+
+// auth = "oauth" in a project generated for API keys: dev says so before building,
+// instead of restarting a server that refuses to start.
+func TestDevRefusesAnAuthTheCodeCannotServe(t *testing.T) {
+	dir := t.TempDir()
+	toml := "[project]\nname = \"demo\"\n[server]\nauth = \"oauth\"\n[server.oauth]\nissuer = \"https://auth.example.com/\"\n"
+	os.WriteFile(filepath.Join(dir, config.FileName), []byte(toml), 0o644)
+	os.MkdirAll(filepath.Join(dir, "internal", "server"), 0o755)
+	os.WriteFile(filepath.Join(dir, "internal", "server", "config.go"), []byte("package server\n"), 0o644)
+	f, _, _, stub := testFactory(t, dir)
+	err := executeDev(t, f, nil, "--no-tui")
+	var h Hinter
+	if !errors.Is(err, serverenv.ErrAuthUnsupported) || !errors.As(err, &h) || !strings.Contains(h.Hint(), "mcpctl init NAME --auth oauth") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls := stub.Calls(); len(calls) != 0 {
+		t.Errorf("ran %v", calls)
+	}
+}
+
+// `dev --port N` on an OAuth project made by init (whose .env holds the local URL at
+// mcpctl.toml's port 8000): the protected-resource metadata, the 401 challenge and
+// `check` all use the port actually served.
+func TestDevOAuthFollowsThePortServed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs a generated server")
+	}
+	p := scaffold.Project{Dir: filepath.Join(t.TempDir(), "demo"), Name: "demo", Module: "example.com/demo",
+		Path: config.DefaultPath, Port: config.DefaultPort, Auth: config.AuthOAuth, Stateless: true,
+		Issuer: "https://login.example.com/"}
+	plan, _, err := p.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scaffold.Apply(p.Dir, plan); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	local := "http://127.0.0.1:" + strconv.Itoa(port)
+
+	f, _, _, _ := testFactory(t, p.Dir)
+	f.Executor = executor.System{}
+	log := &devOutput{changed: make(chan struct{})}
+	f.IOStreams.ErrOut = log
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		root := NewRootCmd(f)
+		root.SetArgs([]string{"dev", "--no-tui", "--port", strconv.Itoa(port)})
+		done <- root.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mcpctl dev: %v", err)
+		}
+	}()
+	from := 0
+	log.waitFor(t, &from, "ready: generation")
+	if want := "mcpctl connect CLIENT --port " + strconv.Itoa(port); !strings.Contains(log.String(), want) {
+		t.Errorf("dev does not say how to connect to the port it serves (%s):\n%s", want, log.String())
+	}
+
+	resp, err := http.Get(local + "/.well-known/oauth-protected-resource" + config.DefaultPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md struct{ Resource string }
+	err = json.NewDecoder(resp.Body).Decode(&md)
+	resp.Body.Close()
+	if err != nil || md.Resource != local+config.DefaultPath {
+		t.Errorf("metadata resource = %q (%v), want %s", md.Resource, err, local+config.DefaultPath)
+	}
+	resp, err = http.Post(local+config.DefaultPath, "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := `resource_metadata="` + local + "/.well-known/oauth-protected-resource" + config.DefaultPath + `"`
+	if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(ch, want) {
+		t.Errorf("401 challenge %d %q, want %s", resp.StatusCode, ch, want)
+	}
+
+	cf, out, _, _ := testFactory(t, p.Dir)
+	err = execute(t, cf, "check", local+config.DefaultPath, "--retry-for", "0")
+	if strings.Contains(out.String(), "MCP_RESOURCE_URL") || strings.Contains(out.String(), ":8000") {
+		t.Errorf("check against the served port (%v):\n%s", err, out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type initOptions struct {
 	Exec  executor.Executor
 	Getwd func() (string, error)
 
+	Getenv func(string) string
+	Arg0   string // how the user ran mcpctl, for the next steps
+
 	Dir     string
 	Project scaffold.Project
 	Scopes  string // --scopes as typed: space- or comma-separated
@@ -36,7 +40,7 @@ type initOptions struct {
 }
 
 func newInitCmd(f *Factory, runF func(context.Context, *initOptions) error) *cobra.Command {
-	opts := &initOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd}
+	opts := &initOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Arg0: f.Arg0}
 	opts.Project = scaffold.Project{Path: config.DefaultPath, Port: config.DefaultPort, Auth: config.DefaultAuth, Stateless: true}
 	c := &cobra.Command{
 		Use:   "init [DIR]",
@@ -130,7 +134,11 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	p.Dir = filepath.Join(cwd, opts.Dir)
 	if err := p.Validate(); err != nil {
 		if !opts.nameSet && config.CheckName(p.Name) != nil {
-			err = fmt.Errorf("%w\n(the name defaults to the directory's name; give one with --name)", err)
+			example := "NAME"
+			if s := scaffold.SuggestName(p.Name); s != "" {
+				example = s
+			}
+			err = fmt.Errorf("%w\n(the name defaults to the directory's name; give one with --name %s)", err, example)
 		}
 		return &FlagError{err: err}
 	}
@@ -150,21 +158,37 @@ func runInit(ctx context.Context, opts *initOptions) error {
 		return err
 	}
 
-	var gitNote string
+	gitLine := "not created (--no-git)"
 	if !opts.NoGit {
 		res, err := scaffold.InitGit(ctx, opts.Exec, p.Dir)
 		switch {
 		case err != nil:
-			gitNote = "git: " + err.Error()
-		case res.Note != "":
-			gitNote = res.Note
+			gitLine = "NO repository: " + err.Error()
+		case res.Committed:
+			gitLine = "new repository with a first commit"
+		case res.Initialized:
+			gitLine = "new repository, files staged but NOT committed: " + res.Note + "; commit them before `deploy`"
+		default:
+			// Said on stdout with the rest of the summary: a line on stderr is lost
+			// under the dashboard of a `&& mcpctl dev` that follows.
+			gitLine = "NO repository created: " + res.Note
+			if strings.Contains(res.Note, "already inside") {
+				gitLine += "\n       The project is a folder of that repository: `mcpctl deploy heroku` pushes only this folder" +
+					"\n       and commits there only the app name it records. For a repository of its own, move the folder" +
+					"\n       out of that repository and run `git init` in it."
+			}
 		}
 	}
-	printInitSummary(opts, plan, key, gitNote)
+	home := ""
+	if opts.Getenv != nil {
+		home = opts.Getenv("HOME")
+	}
+	me, mePath := invocation(opts.Arg0, cwd, home, opts.Exec.LookPath)
+	printInitSummary(opts, plan, key, gitLine, me, mePath)
 	return nil
 }
 
-func printInitSummary(opts *initOptions, plan *scaffold.Plan, key, gitNote string) {
+func printInitSummary(opts *initOptions, plan *scaffold.Plan, key, gitLine, me, mePath string) {
 	p := opts.Project
 	out := opts.IO.Out
 	rel := opts.Dir
@@ -186,17 +210,68 @@ func printInitSummary(opts *initOptions, plan *scaffold.Plan, key, gitNote strin
 		fmt.Fprintf(out, "    issued for %s (aud) with scope %s\n", resource, strings.Join(scopes, " "))
 		fmt.Fprintf(out, "  At your provider: register that URL as an API (resource), its scopes, and JWT access tokens\n")
 	}
-	if gitNote != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "Note: %s\n", gitNote)
-	}
+	fmt.Fprintf(out, "  Git: %s\n", gitLine)
+	// The next steps are commands to copy: mcpctl named the way it was run (it may not
+	// be on PATH), paths quoted for the shell.
 	fmt.Fprintf(out, "\nNext:\n")
 	if rel != "." {
-		fmt.Fprintf(out, "  cd %s\n", rel)
+		fmt.Fprintf(out, "  cd %s\n", shellQuote(rel))
 	}
-	fmt.Fprintf(out, "  mcpctl dev                 # serve http://127.0.0.1:%d%s with hot reload\n", p.Port, p.Path)
-	fmt.Fprintf(out, "  go test ./...              # the project's own tests\n")
-	fmt.Fprintf(out, "  mcpctl connect cursor      # or claude-code, vscode, …\n")
-	fmt.Fprintf(out, "  mcpctl deploy heroku       # ship it\n")
+	w := max(len(me)+len(" connect cursor")+3, 27)
+	fmt.Fprintf(out, "  %-*s# serve http://127.0.0.1:%d%s with hot reload\n", w, me+" dev", p.Port, p.Path)
+	fmt.Fprintf(out, "  %-*s# the project's own tests\n", w, "go test ./...")
+	fmt.Fprintf(out, "  %-*s# or claude-code, vscode, …\n", w, me+" connect cursor")
+	fmt.Fprintf(out, "  %-*s# ship it\n", w, me+" deploy heroku")
+	if me != "mcpctl" {
+		fmt.Fprintf(out, "  (mcpctl is not on PATH here; to type just `mcpctl`, add its directory: export PATH=\"$PATH:%s\")\n", filepath.Dir(mePath))
+	}
+}
+
+// invocation is how to run this mcpctl again from any directory: "mcpctl" when it was
+// found on PATH (or PATH finds this very binary), else its absolute path, with ~ for the
+// home directory when that needs no quoting, quoted for a POSIX shell. It also returns
+// the absolute path ("" when PATH found it).
+func invocation(arg0, cwd, home string, lookPath func(string) (string, error)) (string, string) {
+	const name = "mcpctl"
+	if arg0 == "" || !strings.ContainsAny(arg0, `/\`) {
+		return name, "" // the shell found it on PATH
+	}
+	abs := arg0
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(cwd, abs)
+	}
+	if p, err := lookPath(name); err == nil {
+		a, errA := os.Stat(p)
+		b, errB := os.Stat(abs)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return name, ""
+		}
+	}
+	// `go run .` builds into a temporary directory that is gone once it exits.
+	if strings.Contains(abs, string(filepath.Separator)+"go-build") {
+		return name, ""
+	}
+	if home != "" {
+		if rest, ok := strings.CutPrefix(abs, strings.TrimSuffix(home, string(filepath.Separator))+string(filepath.Separator)); ok && shellQuote(rest) == rest {
+			return "~/" + filepath.ToSlash(rest), abs
+		}
+	}
+	return shellQuote(abs), abs
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain path characters.
+func shellQuote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // runInitWizard asks for the values no flag gave. It validates each answer with the same

@@ -105,25 +105,81 @@ func TestInitRunsGit(t *testing.T) {
 
 func TestInitWithoutGitInstalled(t *testing.T) {
 	cwd := t.TempDir()
-	f, _, errOut, stub := testFactory(t, cwd)
+	f, out, _, stub := testFactory(t, cwd)
 	stub.Missing = []string{"git"}
 	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
 		t.Fatal(err)
 	}
-	if len(stub.Calls()) != 0 || !strings.Contains(errOut.String(), "git is not installed") {
-		t.Errorf("calls %v, stderr %q", stub.Calls(), errOut)
+	if len(stub.Calls()) != 0 || !strings.Contains(out.String(), "Git: NO repository created: git is not installed") {
+		t.Errorf("calls %v, stdout %q", stub.Calls(), out)
 	}
 }
 
+// Inside another repository init makes no nested one, and says so in the summary on
+// stdout (a note on stderr was lost under the dashboard of a `&& mcpctl dev`).
 func TestInitInsideRepositoryMakesNoNestedRepo(t *testing.T) {
 	cwd := t.TempDir()
-	f, _, errOut, stub := testFactory(t, cwd)
+	f, out, _, stub := testFactory(t, cwd)
 	stub.On("git", []string{"rev-parse"}, executor.Result{Stdout: []byte("/monorepo\n")}, nil)
 	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
 		t.Fatal(err)
 	}
-	if calls := stub.Calls(); len(calls) != 1 || !strings.Contains(errOut.String(), "/monorepo") {
-		t.Errorf("calls %v, stderr %q", calls, errOut)
+	if calls := stub.Calls(); len(calls) != 1 {
+		t.Errorf("calls %v", calls)
+	}
+	for _, want := range []string{"Git: NO repository created", "/monorepo", "pushes only this folder"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The next steps name mcpctl the way it was run, so that they work as printed after the
+// `cd`, and quote paths with spaces.
+func TestInitNextStepsCanBeCopied(t *testing.T) {
+	home := t.TempDir()
+	bin := filepath.Join(home, ".local", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(bin, "mcpctl")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	onPath := func(string) (string, error) { return exe, nil }
+	notOnPath := func(string) (string, error) { return "", &executor.NotFoundError{Name: "mcpctl"} }
+	for _, tc := range []struct {
+		arg0, cwd string
+		lookPath  func(string) (string, error)
+		want      string
+	}{
+		{"mcpctl", "/anywhere", notOnPath, "mcpctl"},
+		{exe, "/anywhere", onPath, "mcpctl"},
+		{exe, "/anywhere", notOnPath, "~/.local/bin/mcpctl"},
+		{"./mcpctl", bin, notOnPath, "~/.local/bin/mcpctl"},
+		{"../bin/mcpctl", filepath.Join(home, ".local", "x"), notOnPath, "~/.local/bin/mcpctl"},
+		{"/opt/my tools/mcpctl", "/", notOnPath, "'/opt/my tools/mcpctl'"},
+		{"/tmp/go-build123/b001/exe/mcpctl", "/", notOnPath, "mcpctl"},
+	} {
+		if got, _ := invocation(tc.arg0, tc.cwd, home, tc.lookPath); got != tc.want {
+			t.Errorf("invocation(%q from %s) = %q, want %q", tc.arg0, tc.cwd, got, tc.want)
+		}
+	}
+	if got := shellQuote("it's here"); got != `'it'\''s here'` {
+		t.Errorf("shellQuote = %s", got)
+	}
+
+	cwd := t.TempDir()
+	f, out, _, stub := testFactory(t, cwd)
+	stub.Missing = []string{"git", "mcpctl"}
+	f.Arg0 = "/opt/my tools/mcpctl"
+	if err := execute(t, f, "init", "my weather", "--name", "weather", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  cd 'my weather'\n", "  '/opt/my tools/mcpctl' dev ", "  '/opt/my tools/mcpctl' deploy heroku ", `export PATH="$PATH:/opt/my tools"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("next steps lack %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -1,10 +1,14 @@
 package cmd
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,14 +18,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcpctl/mcpctl/atomicfile"
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type keysOptions struct {
@@ -37,6 +42,8 @@ type keysOptions struct {
 	Now      bool
 	Show     bool
 	JSON     bool
+	// DropUnknown lets the change remove hashes the app accepts that no key in .env has.
+	DropUnknown bool
 }
 
 func newKeysCmd(f *Factory, runF func(context.Context, *keysOptions) error) *cobra.Command {
@@ -109,8 +116,12 @@ accept both old and new (one config change), then .env switches to the new key a
 the old one as <VAR>_PREVIOUS. Clients switch at their own pace; then run
 ` + "`mcpctl keys revoke --previous`" + `. With --now the old key stops working at once.
 
-If anything fails half-way, .env still holds a working key; run the same command again to
-finish.`,
+If anything fails half-way, the key in .env (MCP_API_KEY, or the named key's variable)
+still works; run ` + "`mcpctl keys rotate`" + ` again to finish. A rerun remembers --now: the old
+key is revoked even if you leave the flag out.
+
+Keys the app accepts that this .env has no key for (a teammate's, CI's, another clone's)
+are kept, and shown by ` + "`keys list`" + ` as unknown; --drop-unknown removes them.`,
 		Example: `  mcpctl keys rotate
   mcpctl keys rotate --name ci
   mcpctl keys rotate --now`,
@@ -144,6 +155,12 @@ finish.`,
 	revCmd.Flags().BoolVar(&revOpts.Previous, "previous", false, "revoke the key the last rotation replaced")
 	revCmd.Flags().StringVar(&revOpts.Name, "name", "", "with --previous: the named key whose previous key to revoke")
 
+	for _, sub := range []struct {
+		c    *cobra.Command
+		opts *keysOptions
+	}{{newCmd, newOpts}, {rotCmd, rotOpts}, {revCmd, revOpts}} {
+		sub.c.Flags().BoolVar(&sub.opts.DropUnknown, "drop-unknown", false, "also remove keys the app accepts that no key in .env matches (by default they are kept)")
+	}
 	c.AddCommand(newCmd, listCmd, rotCmd, revCmd)
 	return c
 }
@@ -157,19 +174,22 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 	if err != nil {
 		return err
 	}
-	// A .env others can read leaks every key in it: say so, and fix it.
+	// A .env others can read leaks every key in it: say so, and fix it. CheckMode
+	// refuses what is not a regular file, so nothing else is ever chmodded.
 	envPath := filepath.Join(dir, envfile.Name)
 	var modeErr *envfile.ModeError
-	if err := envfile.CheckMode(envPath); errors.As(err, &modeErr) {
+	if err := envfile.CheckMode(envPath); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.As(err, &modeErr) {
+		return err
+	} else if errors.As(err, &modeErr) {
 		if err := os.Chmod(envPath, envfile.Mode); err != nil {
 			return fmt.Errorf("%w, and making it 0600 failed: %w", modeErr, err)
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "Warning: %v; it is 0600 now. Rotate the keys if others could have read them: mcpctl keys rotate --now\n", modeErr)
 	}
-	store := &keystore.Store{Dir: dir}
+	store := &keystore.Store{Dir: dir, DropUnknown: opts.DropUnknown}
 	where := ".env (the project has no deployed app, so keys are local only)"
 	if app := project.Deploy.Heroku.App; app != "" {
-		store.Platform = &heroku.Client{Exec: opts.Exec, Dir: dir, AppName: app}
+		store.Platform = newHerokuClient(opts.IO, opts.Exec, opts.Getenv, dir, app)
 		where = ".env and the Heroku app " + app
 	}
 	out, errOut := opts.IO.Out, opts.IO.ErrOut
@@ -179,9 +199,16 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 
 	switch opts.Verb {
 	case "new":
-		res, err := store.New(ctx, opts.Name)
+		// Without --name, the project's main key (MCP_API_KEY), as --help says.
+		res, err := store.New(ctx, cmp.Or(opts.Name, keystore.DefaultName))
+		if res != nil {
+			warnUnknown(errOut, res.Unknown, project)
+		}
 		if err != nil {
 			return err
+		}
+		if res.Resumed {
+			fmt.Fprintln(errOut, "Finished an interrupted `keys new`.")
 		}
 		if opts.Show {
 			fmt.Fprintln(out, res.Plaintext)
@@ -189,8 +216,6 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			fmt.Fprintf(out, "Created key %q (%s, fingerprint %s) in .env as %s\n", res.Key.Name, keys.Mask(res.Plaintext), res.Key.Fingerprint, res.Key.Var)
 		}
 		switch {
-		case res.PushErr != nil:
-			fmt.Fprintf(errOut, "Warning: the app does not accept it yet (%v); run `mcpctl deploy heroku` to push it.\n", res.PushErr)
 		case store.Platform == nil:
 			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
 		default:
@@ -215,10 +240,26 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			return nil
 		}
 		fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", "NAME", "STATE", "FINGER", "CREATED", "VARIABLE", "ACTIVE")
+		unknown := 0
 		for _, k := range list {
 			created := "unknown"
 			if !k.Created.IsZero() {
 				created = k.Created.Format(time.DateTime)
+			}
+			switch k.State {
+			case "unknown":
+				unknown++
+				fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
+				continue
+			case "revoking":
+				where := "no longer on " + project.Deploy.Heroku.App
+				if k.Deployed == nil {
+					where = "local"
+				} else if *k.Deployed {
+					where = "STILL ACCEPTED by " + project.Deploy.Heroku.App + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
+				}
+				fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
+				continue
 			}
 			active := "local"
 			if k.Deployed != nil {
@@ -230,12 +271,20 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			}
 			fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
 		}
+		if unknown > 0 {
+			fmt.Fprintf(out, "\nUnknown: the app accepts %d key(s) this .env does not hold (a teammate's, CI's, another clone's).\nmcpctl keeps them; `--drop-unknown` on keys new/rotate/revoke or deploy (--drop-unknown-keys) removes them.\n", unknown)
+		}
 	case "rotate":
 		res, err := store.Rotate(ctx, opts.Name, opts.Now)
+		if res != nil {
+			warnUnknown(errOut, res.Unknown, project)
+		}
 		if err != nil {
 			return err
 		}
-		if res.Resumed {
+		if res.Resumed && res.Revoked && !opts.Now {
+			fmt.Fprintln(errOut, "Finished an interrupted `keys rotate --now` (the old key is revoked, as asked then).")
+		} else if res.Resumed {
 			fmt.Fprintln(errOut, "Finished an interrupted rotation.")
 		}
 		fmt.Fprintf(out, "Rotated key %q: %s → %s (%s in .env)\n", res.Name, res.Old.Fingerprint, res.New.Fingerprint, res.New.Var)
@@ -244,17 +293,20 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		} else {
 			fmt.Fprintf(out, "The old key %s keeps working%s until `mcpctl keys revoke --previous%s`.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project), nameSuffix(res.Name))
 		}
-		fmt.Fprintf(out, "\nClients read the key from $%s: export the new value (from .env) where they run and restart them;\n", res.New.Var)
+		fmt.Fprintf(out, "\nClients read the key from $%s: set the new value where they run, and restart them:\n  %s\n", res.New.Var, serverenv.ExportCommand(res.New.Var, filepath.Join(dir, envfile.Name)))
 		fmt.Fprintf(out, "the configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
 		if res.Name == keystore.DefaultName {
 			reportClients(ctx, opts, dir, project, store, res)
 		}
 	case "revoke":
-		var gone *keystore.Key
+		var gone *keystore.RevokeResult
 		if opts.Previous {
 			gone, err = store.RevokePrevious(ctx, opts.Name)
 		} else {
 			gone, err = store.Revoke(ctx, opts.Name)
+		}
+		if gone != nil {
+			warnUnknown(errOut, gone.Unknown, project)
 		}
 		if err != nil {
 			return err
@@ -303,13 +355,57 @@ func reportClients(ctx context.Context, opts *keysOptions, dir string, project *
 			}
 			req.URL, _ = args[2].(string)
 			req.Via, req.APIKey = connect.ViaMCPRemote, res.NewPlaintext
-			if _, err := connect.Apply(req); err != nil {
+			if ares, err := connect.Apply(req); err != nil {
 				fmt.Fprintf(opts.IO.ErrOut, "Warning: could not move the Claude Desktop entry %q to the new key: %v\n", name, err)
 			} else {
+				if err := scrubBackup(ares.Backup, res.NewPlaintext); err != nil {
+					fmt.Fprintf(opts.IO.ErrOut, "Warning: %s still holds the previous key: %v; delete it\n", ares.Backup, err)
+				}
 				fmt.Fprintf(out, "  (its entry %q holds the key itself; it now has the new one)\n", name)
 			}
 		}
 	}
+}
+
+// warnUnknown says what a change did to keys the app accepts that .env does not hold.
+func warnUnknown(w io.Writer, u keystore.Unknown, project *config.File) {
+	if len(u.Fingerprints) == 0 {
+		return
+	}
+	if u.Dropped {
+		fmt.Fprintf(w, "Warning: removed %d key(s) from %s that this .env does not hold (fingerprints %s): whoever uses them is locked out.\n",
+			len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+		return
+	}
+	fmt.Fprintf(w, "Kept %d key(s) %s accepts that this .env does not hold (fingerprints %s); --drop-unknown removes them.\n",
+		len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+}
+
+// scrubBackup rewrites the backup connect made of a config that held a key in plaintext,
+// so the key a rotation replaced (perhaps leaked) does not live on in FILE.bak: every key
+// in it becomes the new one, which keeps the backup a working restore point.
+func scrubBackup(path, newKey string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out := data
+	for _, k := range keys.Find(data) {
+		if k != newKey {
+			out = bytes.ReplaceAll(out, []byte(k), []byte(newKey))
+		}
+	}
+	if bytes.Equal(out, data) {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, out, st.Mode().Perm())
 }
 
 func orEmpty(list []keystore.Key) []keystore.Key {

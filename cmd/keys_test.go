@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/connect"
 	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
 )
 
@@ -83,7 +85,7 @@ func TestKeysRotateUpdatesMCPRemoteEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
-	entry, _, err := connect.Lookup(connect.Request{Client: connect.ClaudeDesktop, Name: "rot-demo", ProjectDir: dir, Env: env})
+	entry, path, err := connect.Lookup(connect.Request{Client: connect.ClaudeDesktop, Name: "rot-demo", ProjectDir: dir, Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +95,10 @@ func TestKeysRotateUpdatesMCPRemoteEntry(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "claude-desktop") {
 		t.Errorf("configured clients not named:\n%s", out)
+	}
+	// The backup connect made before the edit must not keep the replaced key.
+	if bak, err := os.ReadFile(path + ".bak"); err != nil || strings.Contains(string(bak), old) {
+		t.Fatalf("%s.bak: %v, holds the old key: %v", path, err, strings.Contains(string(bak), old))
 	}
 }
 
@@ -144,5 +150,64 @@ func TestKeysNewShowAndListJSON(t *testing.T) {
 	}
 	if strings.Contains(out.String(), key) {
 		t.Fatal("keys list --json shows the plaintext key")
+	}
+}
+
+// keys list on a .env that is a directory fails and leaves the directory's mode alone.
+func TestKeysListOnEnvDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"dir-demo\"\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, ".env"), 0o755)
+	f, _, _, _ := testFactory(t, dir)
+	err := execute(t, f, "keys", "list")
+	if err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Fatalf("got %v", err)
+	}
+	if st, _ := os.Stat(filepath.Join(dir, ".env")); st.Mode().Perm() != 0o755 {
+		t.Fatalf("mode changed to %o", st.Mode().Perm())
+	}
+}
+
+// keys new --show on a deployed project whose platform refuses the change exits
+// non-zero, prints no key (a pipe into a secret store gets nothing), and keeps the key
+// pending in .env.
+func TestKeysNewFailsWhenThePushFails(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"push-demo\"\n[deploy.heroku]\napp = \"push-demo\"\n"), 0o644)
+	f, out, _, stub := testFactory(t, dir)
+	stub.On("heroku", []string{"config", "-a", "push-demo", "--json"}, executor.Result{Stdout: []byte("{}")}, nil)
+	stub.On("heroku", []string{"config:set"}, executor.Result{ExitCode: 1}, &executor.ExitError{Cmd: executor.Cmd{Name: "heroku", Args: []string{"config:set"}}, ExitCode: 1, Stderr: []byte("rate limited")})
+	err := execute(t, f, "keys", "new", "--name", "ci", "--show")
+	if err == nil || out.Len() != 0 {
+		t.Fatalf("err %v, stdout %q", err, out)
+	}
+	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
+	if !keys.LooksLikeKey(vars["MCP_API_KEY_CI_PENDING"]) || vars["MCP_API_KEY_CI"] != "" {
+		t.Fatalf(".env %v", vars)
+	}
+}
+
+// `keys new` without --name creates the main key, MCP_API_KEY, as --help says; a second
+// one is refused with the rotate advice, and .env is left as it was.
+func TestKeysNewWithoutName(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"main-key\"\n"), 0o644)
+	f, out, _, _ := testFactory(t, dir)
+	if err := execute(t, f, "keys", "new", "--show"); err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(out.String())
+	vars, _ := envfile.Read(filepath.Join(dir, ".env"))
+	if !keys.LooksLikeKey(key) || vars["MCP_API_KEY"] != key {
+		t.Fatalf("stdout %q, .env %v", out, vars)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, ".env"))
+	err := execute(t, f, "keys", "new")
+	var h Hinter
+	if err == nil || !strings.Contains(err.Error(), "already exists") || !errors.As(err, &h) || !strings.Contains(h.Hint(), "mcpctl keys rotate") {
+		t.Fatalf("second keys new: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, ".env")); string(after) != string(before) {
+		t.Fatal(".env changed by a refused keys new")
 	}
 }

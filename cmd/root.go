@@ -15,11 +15,13 @@ func NewRootCmd(f *Factory) *cobra.Command {
 the Streamable HTTP transport, authenticated, on a public URL.`,
 		Example: `  mcpctl init weather          # new project in ./weather
   cd weather && mcpctl dev     # run it locally with hot reload`,
-		Version:       f.Version,
+		Version:       f.versionLine(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate("mcpctl {{.Version}}\n")
+	// --version without cobra's -v shorthand: -v means --verbose where it exists (bridge).
+	root.Flags().Bool("version", false, "print mcpctl's version")
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 	root.SetIn(f.IOStreams.In)
@@ -31,12 +33,16 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newInitCmd(f, nil))
 	root.AddCommand(newDevCmd(f, nil))
 	root.AddCommand(newCheckCmd(f, nil))
+	root.AddCommand(newBenchCmd(f, nil))
 	root.AddCommand(newDoctorCmd(f, nil))
 	root.AddCommand(newDeployCmd(f))
 	root.AddCommand(newKeysCmd(f, nil))
 	root.AddCommand(newConnectCmd(f, nil))
 	root.AddCommand(newBridgeCmd(f, nil))
+	root.AddCommand(newDiffCmd(f, nil))
+	root.AddCommand(newAddCmd(f))
 	root.AddCommand(newCompletionCmd(f))
+	root.AddCommand(newVersionCmd(f))
 	return root
 }
 

@@ -130,6 +130,7 @@ func Load(dir string) (*File, error) {
 // Unknown keys, wrong types and invalid values are errors that name the key and, where
 // it can be found, its line.
 func Parse(name string, data []byte) (*File, error) {
+	data = bytes.TrimPrefix(data, utf8BOM) // as SetString edits it
 	f := Default("")
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(f)
 	if err != nil {
@@ -147,7 +148,7 @@ func Parse(name string, data []byte) (*File, error) {
 	var probs []Problem
 	for _, k := range md.Undecoded() {
 		key := k.String()
-		probs = append(probs, Problem{Key: key, Line: lines[key], Message: "unknown key; see mcpctl.toml.example for the keys there are"})
+		probs = append(probs, Problem{Key: key, Line: lines[key], Message: "unknown key; every key is documented in https://github.com/mcpctl/mcpctl/blob/main/mcpctl.toml.example"})
 	}
 	for _, p := range f.validate() {
 		p.Line = lines[p.Key]
@@ -198,7 +199,7 @@ func (e *Error) Error() string {
 
 // Hint points at the documented schema.
 func (e *Error) Hint() string {
-	return "fix " + filepath.Base(e.File) + " (every key is documented in mcpctl.toml.example) and run the command again"
+	return "fix " + filepath.Base(e.File) + " (every key is documented in https://github.com/mcpctl/mcpctl/blob/main/mcpctl.toml.example) and run the command again"
 }
 
 // Validate checks every value; it reports all problems, not just the first.

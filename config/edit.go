@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -14,23 +15,12 @@ import (
 
 // SetString sets key in table (dotted, such as "deploy.heroku") of the project file in
 // dir to value. Only that value's bytes change: comments, order and formatting of the
-// rest of the file survive. The result must still be a valid project file, and it is
-// written atomically.
+// rest of the file survive, a UTF-8 byte order mark included. The result must still be a
+// valid project file, and it is written atomically.
 func SetString(dir, table, key, value string) error {
-	path := filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	out, err := setString(data, table, key, value)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if bytes.Equal(out, data) {
-		return nil
-	}
-	if _, err := Parse(path, out); err != nil {
-		return fmt.Errorf("not changing %s: the edit would make it invalid: %w", path, err)
+	path, data, out, err := edit(dir, table, key, value)
+	if err != nil || bytes.Equal(out, data) {
+		return err
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -38,6 +28,36 @@ func SetString(dir, table, key, value string) error {
 	}
 	return atomicfile.WriteFile(path, out, st.Mode().Perm())
 }
+
+// CheckSetString reports whether SetString would succeed, changing nothing: a command
+// that must record something afterwards (deploy, the app it creates) asks first.
+func CheckSetString(dir, table, key, value string) error {
+	_, _, _, err := edit(dir, table, key, value)
+	return err
+}
+
+func edit(dir, table, key, value string) (path string, data, out []byte, err error) {
+	path = filepath.Join(dir, FileName)
+	data, err = os.ReadFile(path)
+	if err != nil {
+		return path, nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	// Read and edited like every other reader: without the BOM, which is put back.
+	body, bom := bytes.CutPrefix(data, utf8BOM)
+	out, err = setString(body, table, key, value)
+	if err != nil {
+		return path, data, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if bom {
+		out = append(slices.Clone(utf8BOM), out...)
+	}
+	if _, err := Parse(path, out); err != nil {
+		return path, data, nil, fmt.Errorf("not changing %s: the edit would make it invalid: %w", path, err)
+	}
+	return path, data, out, nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 func setString(data []byte, table, key, value string) ([]byte, error) {
 	if strings.ContainsAny(value, "\x00\n\r") {

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +50,26 @@ func TestSetStringRefusesInvalidResult(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(p); string(got) != in {
 		t.Fatalf("file changed:\n%s", got)
+	}
+}
+
+// A project file with a UTF-8 BOM is read and edited like any other; the BOM stays.
+func TestSetStringKeepsBOM(t *testing.T) {
+	dir := t.TempDir()
+	src := "\xEF\xBB\xBF[project]\nname = \"bom\"\n"
+	os.WriteFile(filepath.Join(dir, FileName), []byte(src), 0o644)
+	if err := CheckSetString(dir, "deploy.heroku", "app", "bom-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetString(dir, "deploy.heroku", "app", "bom-1"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, FileName))
+	if !strings.HasPrefix(string(data), "\xEF\xBB\xBF[project]") {
+		t.Fatalf("BOM lost: %q", data)
+	}
+	f, err := Load(dir)
+	if err != nil || f.Deploy.Heroku.App != "bom-1" {
+		t.Fatalf("%v %+v", err, f)
 	}
 }

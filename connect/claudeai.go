@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 // claudeAISteps explains how to add the server in claude.ai, which has no file: its
@@ -39,10 +41,10 @@ func claudeAISteps(r Request, res Result) (Result, error) {
 			fmt.Sprintf("If the form offers custom headers: add the header %s with the value of %s from %s", APIKeyHeader, r.KeyEnv, r.EnvFile),
 			"Click Add")
 		res.Notes = append(res.Notes,
-			"claude.ai's custom-header option is not offered to every account yet; without it claude.ai cannot send an API key. OAuth is the reliable way: set auth = \"oauth\" in mcpctl.toml")
+			"claude.ai's custom-header option is not offered to every account yet; without it claude.ai cannot send an API key. OAuth is the reliable way: "+serverenv.OAuthAdvice(r.ProjectDir))
 	default:
 		steps = append(steps, "Click Add")
-		res.Notes = append(res.Notes, "the server accepts anyone: claude.ai connectors are reachable from the internet, so consider auth = \"oauth\"")
+		res.Notes = append(res.Notes, "the server accepts anyone: claude.ai connectors are reachable from the internet, so consider OAuth: "+serverenv.OAuthAdvice(r.ProjectDir))
 	}
 	steps = append(steps, "In a chat, enable the connector from the tools menu")
 	res.Steps = steps

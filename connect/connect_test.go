@@ -271,6 +271,8 @@ func TestMalformedFileUntouched(t *testing.T) {
 		{VSCode, "{\n  // comment\n  \"servers\": {},\n  \"inputs\": {\"id\": 1}\n}\n", 4, 13, `"inputs" is not an array`},
 		{Codex, "[mcp_servers.a]\nurl = \"x\"\nurl = \"y\"\n", 3, 1, ""},
 		{Codex, "model = \n", 1, 0, ""},
+		{ClaudeDesktop, "{\"mcpServers\": {\"a\": {}},\n \"mcpServers\": {}}\n", 2, 2, `"mcpServers" appears twice`},
+		{Cursor, "{\n  \"mcpServers\": {\n    \"x\": {\"url\": \"a\", \"url\": \"b\"}\n  }\n}\n", 3, 23, `"url" appears twice`},
 	}
 	for _, tc := range cases {
 		t.Run(string(tc.client), func(t *testing.T) {
@@ -519,8 +521,25 @@ func TestVSCodeInputLifecycle(t *testing.T) {
 	}
 	b.Remove = true
 	apply(t, b)
-	if doc := string(read(t, path)); strings.Contains(doc, "mcp-api-key") || strings.Contains(doc, "inputs") {
+	if doc := string(read(t, path)); strings.Contains(doc, "mcp-api-key") {
 		t.Errorf("input left behind:\n%s", doc)
+	}
+}
+
+// A user's own (empty) "inputs" array survives connect and --remove.
+func TestVSCodeRemoveKeepsTheUsersInputs(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(f.proj, ".vscode", "mcp.json")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	orig := "{\n  \"servers\": {},\n  \"inputs\": []\n}\n"
+	writeFile(t, path, orig, 0o644)
+	r := f.req(VSCode)
+	apply(t, r)
+	r.Remove = true
+	apply(t, r)
+	doc := string(read(t, path))
+	if !strings.Contains(doc, `"inputs": []`) || strings.Contains(doc, "mcp-api-key") {
+		t.Errorf("after connect and --remove:\n%s", doc)
 	}
 }
 

@@ -66,11 +66,41 @@ func parseJSONDoc(path string, src []byte) (*jsonDoc, error) {
 	if _, ok := root.Value.(*hujson.Object); !ok {
 		return nil, d.errorAt(root.StartOffset, "the top level is not a JSON object")
 	}
+	if err := d.checkDuplicates(&d.root); err != nil {
+		return nil, err
+	}
 	if bytes.Contains(src, []byte("\r\n")) {
 		d.style.newline = "\r\n"
 	}
 	d.style.unit = detectIndent(root.Value.(*hujson.Object))
 	return d, nil
+}
+
+// checkDuplicates refuses an object with a member name twice: clients disagree on which
+// one counts (most take the last), so an entry written into either may never be seen.
+func (d *jsonDoc) checkDuplicates(v *hujson.Value) error {
+	switch t := v.Value.(type) {
+	case *hujson.Object:
+		seen := map[string]bool{}
+		for i := range t.Members {
+			m := &t.Members[i]
+			name := m.Name.Value.(hujson.Literal).String()
+			if seen[name] {
+				return d.errorAt(m.Name.StartOffset, "%q appears twice in one object; clients disagree on which one counts, so remove or merge one", name)
+			}
+			seen[name] = true
+			if err := d.checkDuplicates(&m.Value); err != nil {
+				return err
+			}
+		}
+	case *hujson.Array:
+		for i := range t.Elements {
+			if err := d.checkDuplicates(&t.Elements[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // detectIndent reads the indentation of the top-level members: the unit of the whole

@@ -139,3 +139,22 @@ func TestSameURL(t *testing.T) {
 		}
 	}
 }
+
+// For a project generated for API keys, setting auth = "oauth" would make the server
+// refuse to start: claude.ai's advice must be one that works.
+func TestClaudeAIOAuthAdviceFitsTheCode(t *testing.T) {
+	f := newFixture(t)
+	server := filepath.Join(f.proj, "internal", "server")
+	if err := os.MkdirAll(server, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(server, "config.go"), []byte("package server\n"), 0o644)
+	notes := strings.Join(apply(t, f.req(ClaudeAI)).Notes, "\n")
+	if strings.Contains(notes, `set auth = "oauth"`) || !strings.Contains(notes, "mcpctl init NAME --auth oauth") {
+		t.Errorf("advice for an API-key project: %s", notes)
+	}
+	os.WriteFile(filepath.Join(server, "oauth.go"), []byte("package server\n"), 0o644)
+	if notes := strings.Join(apply(t, f.req(ClaudeAI)).Notes, "\n"); !strings.Contains(notes, `set auth = "oauth"`) {
+		t.Errorf("advice for a project with OAuth code: %s", notes)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/mcpctl/mcpctl/bridge"
 	"github.com/mcpctl/mcpctl/internal/testproject"
 	"github.com/mcpctl/mcpctl/scaffold"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 // The proof that a written config works: read the entry back with an independent parser,
@@ -57,12 +58,13 @@ func fakeMcpctl(args []string) int {
 	}
 	var header http.Header
 	if *keyEnv != "" {
-		h, err := bridge.APIKeyHeader(*keyEnv, *envFile, os.Getenv)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		k, err := serverenv.ResolveKey(serverenv.KeyRequest{Var: *keyEnv, FlagFile: *envFile, Getenv: os.Getenv})
+		if err != nil || !k.Found() {
+			fmt.Fprintln(os.Stderr, "no key", err)
 			return 1
 		}
-		header = h
+		header = http.Header{}
+		header.Set(bridge.APIKeyHeaderName, k.Value)
 	}
 	if err := bridge.Run(context.Background(), args[1], header, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -146,7 +146,7 @@ func authText(a runner.Auth) string {
 	case a.Mode == "apikey" && a.Value == "":
 		return a.Header + ": no key set (MCP_API_KEY in .env)"
 	case a.Mode == "apikey":
-		return a.Header + ": " + keys.Mask(a.Value) + " (the key is MCP_API_KEY in .env)"
+		return a.Header + ": " + keys.Mask(a.Value) + " (MCP_API_KEY from the shell, else .env)"
 	default:
 		return a.Header + ": " + a.Value
 	}

@@ -260,6 +260,9 @@ func checkAuth(_ context.Context, p *project) outcome {
 	if p.cfg == nil {
 		return skip(config.FileName + " did not load")
 	}
+	if fs := authCodeFindings(p); len(fs) > 0 {
+		return outcome{findings: fs}
+	}
 	auth, where := p.cfg.Server.Auth, "mcpctl.toml"
 	if v, ok := p.appEnv("MCP_AUTH"); ok && v == config.AuthNone {
 		auth, where = v, "app.json (MCP_AUTH)"

@@ -70,6 +70,8 @@ const (
 	IDConfigInvalid    = "config-invalid"
 	IDGitMissing       = "git-missing"
 	IDGitNoRepo        = "git-no-repo"
+	IDGitNoCommit      = "git-no-commit"
+	IDGitSubfolder     = "git-subfolder"
 	IDPortNotRead      = "port-not-read"
 	IDPortHardcoded    = "port-hardcoded"
 	IDPortLoopback     = "port-loopback"

@@ -385,7 +385,22 @@ func TestPitfalls(t *testing.T) {
 				write(t, dir, ".env", read(t, dir, ".env")+"this line is not an assignment\n")
 				os.Chmod(filepath.Join(dir, ".env"), 0o600)
 			},
-			id: IDEnvInvalid, severity: SeverityWarning,
+			id: IDEnvInvalid, severity: SeverityError,
+		},
+		{
+			name: ".env is a directory",
+			break_: func(t *testing.T, dir, _ string) {
+				os.Remove(filepath.Join(dir, ".env"))
+				if err := os.Mkdir(filepath.Join(dir, ".env"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			},
+			id: IDEnvInvalid, severity: SeverityError,
+			check: func(t *testing.T, f Finding) {
+				if !strings.Contains(f.Title, "directory") {
+					t.Errorf("finding %+v", f)
+				}
+			},
 		},
 		{
 			name: "key committed then removed",
@@ -438,6 +453,20 @@ func TestPitfalls(t *testing.T) {
 				edit(t, dir, "mcpctl.toml", `app = ""`, `app = "doc-demo-prod"`)
 			},
 			id: IDAuthNone, severity: SeverityError,
+		},
+		{
+			// What connect claude-ai once advised for an API-key project: dev crash-loops.
+			name: "oauth in a project generated for API keys",
+			break_: func(t *testing.T, dir, _ string) {
+				edit(t, dir, "mcpctl.toml", `auth = "apikey"`, `auth = "oauth"`)
+				write(t, dir, "mcpctl.toml", read(t, dir, "mcpctl.toml")+"\n[server.oauth]\nissuer = \"https://auth.example.com/\"\n")
+			},
+			id: IDAuthUnsupported, severity: SeverityError,
+			check: func(t *testing.T, f Finding) {
+				if f.File != "mcpctl.toml" || !strings.Contains(f.Fix, "mcpctl init NAME --auth oauth") {
+					t.Errorf("finding %+v", f)
+				}
+			},
 		},
 		{
 			name:    "stateful with two dynos",

@@ -4,18 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"strings"
 
+	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/gitrepo"
 )
 
 // gitState is what doctor learned from git, once per run.
 type gitState struct {
-	missing  bool   // git is not installed
-	repo     bool   // dir is inside a work tree
-	toplevel string // the work tree's root
-	tracked  []string
-	err      error // a git command failed unexpectedly
+	missing bool          // git is not installed
+	repo    bool          // dir is inside a work tree
+	info    *gitrepo.Repo // where: the root, the project's folder in it, HEAD
+	tracked []string      // the project folder's tracked files, relative to it
+	err     error         // a git command failed unexpectedly
 }
 
 // git runs git in the project directory. Paths are printed unquoted so that names with
@@ -35,19 +36,17 @@ func loadGit(ctx context.Context, ex executor.Executor, dir string) gitState {
 		g.missing = true
 		return g
 	}
-	res, err := runGit(ctx, ex, dir, "rev-parse", "--show-toplevel")
+	// The same lookup deploy makes, so that both see the same repository.
+	info, err := gitrepo.Find(ctx, ex, dir)
 	if err != nil {
-		// Exit 128: not a repository. Anything else is reported as such too; the message
-		// carries git's own words.
-		var ee *executor.ExitError
-		if !errors.As(err, &ee) {
+		// Not a repository is reported as such; anything else with git's own words.
+		if !errors.Is(err, gitrepo.ErrNotRepo) {
 			g.err = err
 		}
 		return g
 	}
-	g.repo = true
-	g.toplevel = strings.TrimSpace(string(res.Stdout))
-	res, err = runGit(ctx, ex, dir, "ls-files", "-z", "--cached")
+	g.repo, g.info = true, info
+	res, err := runGit(ctx, ex, dir, "ls-files", "-z", "--cached")
 	if err != nil {
 		g.err = err
 		return g
@@ -87,5 +86,24 @@ func checkGit(_ context.Context, p *project) outcome {
 			Fix:    "git init && git add --all && git commit -m \"Initial commit\"   (.gitignore keeps .env out)",
 		}}}
 	}
-	return pass(plural(len(g.tracked), "tracked file") + " in " + g.toplevel)
+	var fs []Finding
+	if !g.info.HasCommit() {
+		fs = append(fs, Finding{
+			ID: IDGitNoCommit, Severity: SeverityError,
+			Title:  g.info.Describe() + " has no commit yet",
+			Detail: "mcpctl deploy heroku deploys what is committed, and refuses a repository without a commit.",
+			Fix:    "git add --all && git commit -m \"Initial commit\"   (.gitignore keeps .env out)",
+		})
+	}
+	if !g.info.IsRoot() {
+		fs = append(fs, Finding{
+			ID: IDGitSubfolder, Severity: SeverityInfo,
+			Title: "the project is " + g.info.Describe(),
+			Detail: "doctor checks only this folder's files and history. mcpctl deploy heroku pushes only this folder " +
+				"(its git subtree split, to the app's git URL) and adds no remote; it commits there only the app name it " +
+				"records in " + config.FileName + " (and, with --yes, the folder's uncommitted changes).",
+			Fix: "nothing to fix if the larger repository is meant to hold the project; otherwise move the folder out and `git init` it",
+		})
+	}
+	return outcome{findings: fs, detail: plural(len(g.tracked), "tracked file") + " in " + g.info.Describe()}
 }

@@ -156,11 +156,21 @@ func checkEnv(ctx context.Context, p *project) outcome {
 		}
 		return pass("no .env")
 	}
-	if p.envErr != nil {
+	// The same verdict as dev, deploy and keys, which refuse such a .env.
+	var kind *envfile.KindError
+	if errors.As(p.envErr, &kind) {
 		fs = append(fs, Finding{
-			ID: IDEnvInvalid, Severity: SeverityWarning, File: envfile.Name,
+			ID: IDEnvInvalid, Severity: SeverityError, File: envfile.Name,
+			Title:  kind.Error(),
+			Detail: "mcpctl dev, deploy and keys refuse it.",
+			Fix:    kind.Hint(),
+		})
+		return outcome{findings: fs}
+	} else if p.envErr != nil {
+		fs = append(fs, Finding{
+			ID: IDEnvInvalid, Severity: SeverityError, File: envfile.Name,
 			Title:  ".env does not parse",
-			Detail: p.envErr.Error() + "\nmcpctl dev, deploy and keys read it; doctor could not check its settings.",
+			Detail: p.envErr.Error() + "\nmcpctl dev, deploy and keys refuse it; doctor could not check its settings.",
 			Fix:    "fix or remove the line (KEY=value, one per line)",
 		})
 	}
@@ -317,8 +327,10 @@ func readText(p string) ([]byte, bool) {
 // secrets. git log -G selects the changes with a matching added or removed line; only the
 // added lines are scanned, since whatever a commit removes an earlier one added.
 func historyLeaks(ctx context.Context, p *project) ([]leak, error) {
+	// --relative and the pathspec keep to the project folder: in a larger repository,
+	// the rest of its history is not the project's (nor deployed).
 	res, err := p.gitRun(ctx, "log", "--all", "-p", "-E", "-G"+historyFilter,
-		"--no-color", "--no-ext-diff", "--no-textconv", "--format=commit %H")
+		"--no-color", "--no-ext-diff", "--no-textconv", "--relative", "--format=commit %H", "--", ".")
 	if err != nil {
 		var ee *executor.ExitError
 		// A repository without a commit yet has no history to search.

@@ -49,10 +49,11 @@ func TestCommandLines(t *testing.T) {
 
 	stub := &executor.Stub{}
 	gitArgs := func(args ...string) []string { return append([]string{"-c", "core.quotepath=off"}, args...) }
-	stub.On("git", gitArgs("rev-parse", "--show-toplevel"), executor.Result{Stdout: []byte(dir + "\n")}, nil)
+	stub.On("git", gitArgs("rev-parse", "--show-toplevel", "--show-prefix"), executor.Result{Stdout: []byte(dir + "\n\n")}, nil)
+	stub.On("git", gitArgs("rev-parse", "--verify", "--quiet", "HEAD^{commit}"), executor.Result{Stdout: []byte(newer + "\n")}, nil)
 	stub.On("git", gitArgs("ls-files", "-z", "--cached"), executor.Result{Stdout: []byte("Procfile\x00go.mod\x00mcpctl.toml\x00cmd/" + testName + "/main.go\x00")}, nil)
 	stub.On("git", gitArgs("check-ignore", "-q", "--no-index", "--", ".env"), executor.Result{}, nil)
-	stub.On("git", gitArgs("log", "--all", "-p", "-E", "-G"+historyFilter, "--no-color", "--no-ext-diff", "--no-textconv", "--format=commit %H"),
+	stub.On("git", gitArgs("log", "--all", "-p", "-E", "-G"+historyFilter, "--no-color", "--no-ext-diff", "--no-textconv", "--relative", "--format=commit %H", "--", "."),
 		executor.Result{Stdout: []byte(log)}, nil)
 	stub.On("go", []string{"build", "-o", os.DevNull, "./..."}, executor.Result{}, nil)
 	stub.On("go", []string{"test", "./..."}, executor.Result{Stdout: []byte(testOut), ExitCode: 1}, &executor.ExitError{ExitCode: 1})
@@ -62,10 +63,11 @@ func TestCommandLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"git -c core.quotepath=off rev-parse --show-toplevel",
+		"git -c core.quotepath=off rev-parse --show-toplevel --show-prefix",
+		"git -c core.quotepath=off rev-parse --verify --quiet HEAD^{commit}",
 		"git -c core.quotepath=off ls-files -z --cached",
 		"git -c core.quotepath=off check-ignore -q --no-index -- .env",
-		"git -c core.quotepath=off log --all -p -E -G" + historyFilter + " --no-color --no-ext-diff --no-textconv --format=commit %H",
+		"git -c core.quotepath=off log --all -p -E -G" + historyFilter + " --no-color --no-ext-diff --no-textconv --relative --format=commit %H -- .",
 		"go build -o " + os.DevNull + " ./...",
 		"go test ./...",
 	}

@@ -193,7 +193,14 @@ func TestDeployHerokuEndToEnd(t *testing.T) {
 
 	// A second deploy of the same tree changes no config: each change would be a release.
 	before := len(fake.argv(t))
-	run(t, dir, "git", "commit", "--quiet", "-am", "Record the app") // mcpctl.toml changed
+	// The deploy committed the app name it recorded: the tree is clean, and a second
+	// deploy with no change by the user just works.
+	if st := run(t, dir, "git", "status", "--porcelain"); st != "" {
+		t.Errorf("the deploy left the tree dirty:\n%s", st)
+	}
+	if msg := run(t, dir, "git", "log", "-1", "--format=%s"); !strings.Contains(msg, "Record Heroku app deploy-demo in mcpctl.toml") {
+		t.Errorf("last commit %q, want the deploy's record of the app", msg)
+	}
 	if out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "heroku"); code != 0 {
 		t.Fatalf("second deploy exited %d\n%s\n%s", code, out, errOut)
 	}

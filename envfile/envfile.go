@@ -27,6 +27,9 @@ const Mode fs.FileMode = 0o600
 
 // Read returns the variables in the file at path; a missing file is an empty set.
 func Read(path string) (map[string]string, error) {
+	if err := checkKind(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
@@ -61,6 +64,9 @@ func UpdateWithComments(path string, set, comments map[string]string, unset ...s
 		if strings.ContainsAny(v, "\n\r") || strings.ContainsAny(comments[k], "\n\r") {
 			return fmt.Errorf("the value of %s spans lines, which .env files cannot hold safely", k)
 		}
+	}
+	if err := checkKind(path); err != nil {
+		return err
 	}
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -152,11 +158,44 @@ func Comments(path string) (map[string]string, error) {
 	return out, nil
 }
 
-// CheckMode reports a .env that others than its owner can read.
+// KindError is a .env path that holds something other than a regular file (a
+// directory, a socket): nothing reads or writes it, and nothing changes its mode.
+type KindError struct {
+	Path string
+	Mode fs.FileMode
+}
+
+func (e *KindError) Error() string {
+	what := "not a regular file"
+	if e.Mode.IsDir() {
+		what = "a directory, not a file"
+	}
+	return fmt.Sprintf("%s is %s", e.Path, what)
+}
+
+// Hint says how to fix it.
+func (e *KindError) Hint() string {
+	return "move it out of the way (mv " + e.Path + " " + e.Path + ".old); mcpctl changed nothing"
+}
+
+// checkKind refuses a path (after symlinks) that exists and is not a regular file.
+func checkKind(path string) error {
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().IsRegular() {
+		return nil // a missing file is fine; other errors show when it is read
+	}
+	return &KindError{Path: path, Mode: st.Mode()}
+}
+
+// CheckMode reports a .env that others than its owner can read, and a .env that is not
+// a regular file (as *KindError), whose mode must not be touched.
 func CheckMode(path string) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return err
+	}
+	if !st.Mode().IsRegular() {
+		return &KindError{Path: path, Mode: st.Mode()}
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return &ModeError{Path: path, Mode: st.Mode().Perm()}

@@ -1,6 +1,7 @@
 package envfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,5 +90,47 @@ func TestComments(t *testing.T) {
 		if strings.HasPrefix(line, "D=") && line != "D=d2" {
 			t.Fatalf("line %q carries more than the value", line)
 		}
+	}
+}
+
+// A .env that is a directory is refused by every entry point, and its mode untouched.
+func TestDirectoryIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".env")
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var kind *KindError
+	if _, err := Read(p); !errors.As(err, &kind) {
+		t.Fatalf("Read: %v", err)
+	}
+	if err := Update(p, map[string]string{"A": "b"}); !errors.As(err, &kind) {
+		t.Fatalf("Update: %v", err)
+	}
+	if err := CheckMode(p); !errors.As(err, &kind) {
+		t.Fatalf("CheckMode: %v", err)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o755 || !st.IsDir() {
+		t.Fatalf("mode now %v", st.Mode())
+	}
+}
+
+// Keys written to a symlinked .env go to the link's target; the link stays.
+func TestUpdateThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.env")
+	os.WriteFile(target, []byte("A=1\n"), 0o600)
+	link := filepath.Join(dir, ".env")
+	if err := os.Symlink("real.env", link); err != nil {
+		t.Skip(err)
+	}
+	if err := Update(link, map[string]string{"B": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the link became a file")
+	}
+	if vars, _ := Read(target); vars["A"] != "1" || vars["B"] != "2" {
+		t.Fatalf("target: %v", vars)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // Cmd is one external program invocation.
@@ -23,6 +24,13 @@ type Cmd struct {
 	// Result), for commands whose progress the user should see.
 	Stdout io.Writer
 	Stderr io.Writer
+	// Timeout, when set, bounds the command: past it the process is killed and Run
+	// returns a *TimeoutError naming the command.
+	Timeout time.Duration
+	// Group runs the command in its own process group, killed whole on cancel, and on
+	// Linux killed when mcpctl dies however it dies: for builds, which must not outlive
+	// the dev loop that started them. Not for commands that may prompt on the terminal.
+	Group bool
 }
 
 // String renders the command line for messages; it is not meant for a shell.
@@ -58,6 +66,20 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
+// TimeoutError reports a command killed because it ran longer than its Cmd.Timeout.
+type TimeoutError struct {
+	Cmd   Cmd
+	After time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s did not finish within %s and was stopped", e.Cmd, e.After)
+}
+
+// Timeout marks the error as a timeout for errors.Is(err, context.DeadlineExceeded)
+// users and the exit-code mapping.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
 // NotFoundError reports a program that is not installed.
 type NotFoundError struct{ Name string }
 
@@ -78,7 +100,19 @@ func (System) LookPath(name string) (string, error) {
 // Run runs cmd to completion. A non-zero exit is returned as *ExitError alongside the
 // Result, a missing program as *NotFoundError.
 func (s System) Run(ctx context.Context, cmd Cmd) (Result, error) {
+	parent := ctx
+	if cmd.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cmd.Timeout)
+		defer cancel()
+	}
 	c := exec.CommandContext(ctx, cmd.Name, cmd.Args...)
+	// A killed program's children (heroku is a node process tree) may hold its output
+	// pipes open; stop waiting for them soon after.
+	c.WaitDelay = 5 * time.Second
+	if cmd.Group {
+		group(c)
+	}
 	c.Dir = cmd.Dir
 	if cmd.Env != nil {
 		c.Env = append(c.Environ(), cmd.Env...)
@@ -91,6 +125,8 @@ func (s System) Run(ctx context.Context, cmd Cmd) (Result, error) {
 	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
 	var exitErr *exec.ExitError
 	switch {
+	case err != nil && cmd.Timeout > 0 && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return res, &TimeoutError{Cmd: cmd, After: cmd.Timeout}
 	case err == nil:
 	case errors.As(err, &exitErr):
 		res.ExitCode = exitErr.ExitCode()

@@ -105,3 +105,97 @@ func HashList(keys []string) string {
 	}
 	return strings.Join(hashes, ",")
 }
+
+// RevokingSuffix ends the .env variable that records the hashes a key operation must still
+// remove from the app (a `keys rotate --now` interrupted after .env switched to the new
+// key): the intent to revoke survives the interruption, and so does nothing else of the
+// old key. Its value is comma-separated hashes, never a key.
+const RevokingSuffix = "_REVOKING"
+
+// Revoking returns the hashes every *_REVOKING variable in env asks to remove.
+func Revoking(env map[string]string) []string {
+	var out []string
+	for name, v := range env {
+		if strings.HasPrefix(name, EnvVar) && strings.HasSuffix(name, RevokingSuffix) {
+			for h := range strings.SplitSeq(v, ",") {
+				if h = strings.TrimSpace(h); strings.HasPrefix(h, HashPrefix) {
+					out = append(out, h)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// SplitHashes parses an MCP_API_KEY_HASHES value.
+func SplitHashes(v string) []string {
+	var out []string
+	for h := range strings.SplitSeq(v, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// HashFingerprint is Fingerprint for a key known only by its hash.
+func HashFingerprint(hash string) string {
+	h := strings.TrimPrefix(hash, HashPrefix)
+	if len(h) > 8 {
+		h = h[:8]
+	}
+	return h
+}
+
+// Merged is the MCP_API_KEY_HASHES an app should get, and what that does to hashes
+// this .env does not know.
+type Merged struct {
+	Value string
+	// Unknown lists the hashes the app accepted that match no key in .env (a teammate's,
+	// CI's, another clone's); Dropped says whether Value leaves them out.
+	Unknown []string
+	Dropped bool
+}
+
+// MergeHashes computes the hashes an app should accept: every key in env, plus the
+// hashes in current (the app's value now) that mcpctl does not know, unless
+// dropUnknown. Hashes listed in drop, or in env's *_REVOKING variables, are removed
+// unless a key in env still has them: a key the user holds keeps working.
+func MergeHashes(current string, env map[string]string, drop []string, dropUnknown bool) Merged {
+	ks := InEnv(env)
+	var want []string
+	known := map[string]bool{}
+	for _, k := range ks {
+		h := Hash(k)
+		if !known[h] {
+			want = append(want, h)
+			known[h] = true
+		}
+	}
+	gone := map[string]bool{}
+	for _, h := range append(slices.Clone(drop), Revoking(env)...) {
+		gone[h] = true
+	}
+	m := Merged{Dropped: dropUnknown}
+	for _, h := range SplitHashes(current) {
+		if known[h] || gone[h] {
+			continue
+		}
+		known[h] = true
+		m.Unknown = append(m.Unknown, h)
+		if !dropUnknown {
+			want = append(want, h)
+		}
+	}
+	m.Value = strings.Join(want, ",")
+	return m
+}
+
+// SameHashes reports whether two MCP_API_KEY_HASHES values accept the same keys.
+func SameHashes(a, b string) bool {
+	x, y := SplitHashes(a), SplitHashes(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}

@@ -37,6 +37,9 @@ type Store struct {
 	// local only).
 	Platform deployers.Platform
 	Now      func() time.Time
+	// DropUnknown lets a change remove hashes the app accepts that match no key in .env
+	// (a teammate's, CI's, another clone's); by default they are kept.
+	DropUnknown bool
 }
 
 // Key describes one key; it never holds the plaintext.
@@ -45,8 +48,10 @@ type Key struct {
 	Var         string    `json:"variable"`
 	Fingerprint string    `json:"fingerprint"`
 	Created     time.Time `json:"created,omitzero"`
-	// State is "active", "pending" (a rotation not yet finished) or "previous" (replaced
-	// by a rotation, still accepted until revoked).
+	// State is "active", "pending" (a rotation or `keys new` not yet finished),
+	// "previous" (replaced by a rotation, still accepted until revoked), "revoking" (an
+	// interrupted `keys rotate --now` must still remove it: Var is NAME_REVOKING) or
+	// "unknown" (the app accepts it, but no key in this .env has its hash; no Var).
 	State string `json:"state"`
 	// Deployed says whether the app accepts the key; nil when there is no app.
 	Deployed *bool `json:"deployed,omitempty"`
@@ -89,7 +94,9 @@ func (s *Store) now() time.Time {
 
 func createdComment(t time.Time) string { return "created " + t.Format(time.RFC3339) }
 
-// List returns every key in .env and, when there is an app, whether it accepts each.
+// List returns every key in .env and, when there is an app, whether it accepts each,
+// followed by the hashes the app accepts that .env has no key for (State "unknown") and
+// those an interrupted `keys rotate --now` must still remove (State "revoking").
 func (s *Store) List(ctx context.Context) ([]Key, error) {
 	env, err := envfile.Read(s.envPath())
 	if err != nil {
@@ -100,14 +107,16 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 		return nil, err
 	}
 	var accepted map[string]bool
+	var current string
 	if s.Platform != nil {
 		cfg, err := s.Platform.Config(ctx)
 		if err != nil {
 			return nil, err
 		}
+		current = cfg[keys.HashesEnvVar]
 		accepted = map[string]bool{}
-		for _, h := range strings.Split(cfg[keys.HashesEnvVar], ",") {
-			accepted[strings.TrimSpace(h)] = true
+		for _, h := range keys.SplitHashes(current) {
+			accepted[h] = true
 		}
 	}
 	var out []Key
@@ -124,16 +133,43 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 			k.State, base = "previous", strings.TrimSuffix(v, previousSuffix)
 		}
 		k.Name = nameOf(base)
-		if c, ok := strings.CutPrefix(comments[v], "created "); ok {
-			k.Created, _ = time.Parse(time.RFC3339, c)
-		}
+		k.Created = createdAt(comments[v])
 		if accepted != nil {
 			d := accepted[keys.Hash(env[v])]
 			k.Deployed = &d
 		}
 		out = append(out, k)
 	}
+	yes := true
+	for _, v := range slices.Sorted(maps.Keys(env)) {
+		if !strings.HasPrefix(v, keys.EnvVar) || !strings.HasSuffix(v, keys.RevokingSuffix) {
+			continue
+		}
+		for _, h := range keys.Revoking(map[string]string{v: env[v]}) {
+			k := Key{Name: nameOf(strings.TrimSuffix(v, keys.RevokingSuffix)), Var: v, Fingerprint: keys.HashFingerprint(h), State: "revoking"}
+			if accepted != nil {
+				d := accepted[h]
+				k.Deployed = &d
+			}
+			out = append(out, k)
+		}
+	}
+	if s.Platform != nil {
+		for _, h := range keys.MergeHashes(current, env, nil, false).Unknown {
+			out = append(out, Key{Name: "unknown", Fingerprint: keys.HashFingerprint(h), State: "unknown", Deployed: &yes})
+		}
+	}
 	return out, nil
+}
+
+// createdAt reads the time from a "created <RFC 3339>" comment.
+func createdAt(comment string) time.Time {
+	c, ok := strings.CutPrefix(comment, "created ")
+	if !ok {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339, strings.Fields(c + " ")[0])
+	return t
 }
 
 func nameOf(v string) string {
@@ -143,22 +179,48 @@ func nameOf(v string) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v, keys.EnvVar+"_"), "_", "-"))
 }
 
+// Unknown is what a change did to hashes the app accepted that match no key in .env.
+type Unknown struct {
+	// Fingerprints of those hashes.
+	Fingerprints []string
+	// Dropped is true when the change removed them (DropUnknown); else they were kept.
+	Dropped bool
+}
+
+func unknownOf(m keys.Merged) Unknown {
+	u := Unknown{Dropped: m.Dropped && len(m.Unknown) > 0}
+	for _, h := range m.Unknown {
+		u.Fingerprints = append(u.Fingerprints, keys.HashFingerprint(h))
+	}
+	return u
+}
+
 // NewResult is a created key.
 type NewResult struct {
 	Key       Key
 	Plaintext string
-	// Deployed is false when there is no app, or when pushing to it failed (PushErr).
+	// Deployed is false when there is no app.
 	Deployed bool
-	PushErr  error
+	// Resumed: a `keys new` whose platform call had failed was finished.
+	Resumed bool
+	Unknown Unknown
 }
 
-// New creates the key called name. The key is saved in .env before the app is told,
-// so a failing platform call never loses it (a later `mcpctl deploy` pushes it).
+// New creates the key called name. On a deployed project the key is saved in .env as
+// pending first, so a failing platform call never loses it, and becomes the key only
+// once the app accepts it: a rerun finishes, and a key the app would reject is never
+// handed out as if it worked.
 func (s *Store) New(ctx context.Context, name string) (*NewResult, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
+	unlock, err := lock(ctx, s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	v := VarFor(name)
+	pv := v + pendingSuffix
 	env, err := envfile.Read(s.envPath())
 	if err != nil {
 		return nil, err
@@ -170,23 +232,40 @@ func (s *Store) New(ctx context.Context, name string) (*NewResult, error) {
 		}
 		return nil, &Error{Err: fmt.Errorf("a key called %q already exists (%s)", name, v), hint: hint}
 	}
-	plain, err := keys.Generate()
-	if err != nil {
-		return nil, err
-	}
-	created := s.now()
-	if err := envfile.UpdateWithComments(s.envPath(), map[string]string{v: plain}, map[string]string{v: createdComment(created)}); err != nil {
-		return nil, err
-	}
-	env[v] = plain
-	res := &NewResult{Key: Key{Name: nameOr(name), Var: v, Fingerprint: keys.Fingerprint(plain), Created: created, State: "active"}, Plaintext: plain}
-	if s.Platform != nil {
-		if err := s.push(ctx, env); err != nil {
-			res.PushErr = err
-		} else {
-			res.Deployed = true
+	res := &NewResult{}
+	plain := env[pv]
+	if plain != "" {
+		res.Resumed = true
+	} else {
+		if plain, err = keys.Generate(); err != nil {
+			return nil, err
+		}
+		if s.Platform != nil {
+			if err := envfile.UpdateWithComments(s.envPath(), map[string]string{pv: plain}, map[string]string{pv: createdComment(s.now())}); err != nil {
+				return nil, err
+			}
+			env[pv] = plain
 		}
 	}
+	comments, _ := envfile.Comments(s.envPath())
+	created := createdAt(comments[pv])
+	if created.IsZero() {
+		created = s.now()
+	}
+	res.Key = Key{Name: nameOr(name), Var: v, Fingerprint: keys.Fingerprint(plain), Created: created, State: "active"}
+	if s.Platform != nil {
+		m, err := s.push(ctx, env, nil)
+		res.Unknown = unknownOf(m)
+		if err != nil {
+			return res, &Error{Err: fmt.Errorf("%s: %w", err.what("accepts the new key", "does not accept the new key"), err),
+				hint: "the key is kept in .env as " + pv + " until the app has it (nothing was printed); run `mcpctl keys new" + nameFlag(name) + "` again to finish"}
+		}
+		res.Deployed = true
+	}
+	if err := envfile.UpdateWithComments(s.envPath(), map[string]string{v: plain}, map[string]string{v: createdComment(created)}, pv); err != nil {
+		return res, err
+	}
+	res.Plaintext = plain
 	return res, nil
 }
 
@@ -204,81 +283,142 @@ type RotateResult struct {
 	// NewPlaintext is the new key, for the caller to hand to clients.
 	NewPlaintext string
 	Resumed      bool // an interrupted rotation was finished
-	Revoked      bool // --now: the old key is no longer accepted
+	Revoked      bool // --now (asked now, or by the interrupted rotation): the old key is no longer accepted
 	Deployed     bool // the app was updated
+	Unknown      Unknown
 }
 
 // Rotate replaces the key called name by a new one. Unless now is set, the old key stays
 // valid (as NAME_PREVIOUS) until RevokePrevious; with now (a leaked key) it stops working
-// in the same step.
+// before Rotate returns.
 //
-// Order: (1) the new key is saved in .env as pending; (2) the app gets the hashes of the
-// keys that will be valid, in one config change; (3) .env switches to the new key. An
-// interruption after (1) or (2) leaves a working key in .env, and a rerun resumes.
+// Order: (1) .env gets the new key as pending and, with now, NAME_REVOKING: the old key's
+// hash, the intent to revoke it; (2) the app accepts old and new, in one config change;
+// (3) .env switches to the new key; (4) with now, the app drops the old key's hash, and
+// (5) NAME_REVOKING goes. At every point the key in NAME works against the app, and a
+// rerun (with or without --now) finishes what was asked: an interrupted --now is never
+// downgraded into a rotation that keeps the old key.
 func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResult, error) {
 	if err := CheckName(nameOr(name)); err != nil {
 		return nil, err
 	}
+	unlock, err := lock(ctx, s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	name = nameOr(name)
 	v := VarFor(name)
-	pv, ov := v+pendingSuffix, v+previousSuffix
+	pv, ov, rv := v+pendingSuffix, v+previousSuffix, v+keys.RevokingSuffix
 	env, err := envfile.Read(s.envPath())
 	if err != nil {
 		return nil, err
 	}
-	old := env[v]
+	old, next := env[v], env[pv]
 	if old == "" {
-		return nil, &Error{Err: fmt.Errorf("there is no key called %q (%s) in .env", name, v), hint: "create one with `mcpctl keys new`" + nameFlag(name)}
+		hint := "create one with `mcpctl keys new" + nameFlag(name) + "`"
+		if next != "" {
+			hint = "an interrupted `mcpctl keys new` left it as " + pv + ": run `mcpctl keys new" + nameFlag(name) + "` to finish"
+		}
+		return nil, &Error{Err: fmt.Errorf("there is no key called %q (%s) in .env", name, v), hint: hint}
 	}
 	res := &RotateResult{Name: name, Old: Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(old)}}
+	revoking := keys.Revoking(map[string]string{rv: env[rv]})
+	rerun := "run `mcpctl keys rotate" + nameFlag(name) + "` again to finish (it remembers --now)"
 
-	// (1) The successor is saved before anything else learns of it.
-	next := env[pv]
+	if next == "" && len(revoking) > 0 {
+		// Interrupted after (3): .env holds the new key; only the revoke is left.
+		res.Resumed, res.Revoked = true, true
+		res.Old = Key{Name: name, Var: v, Fingerprint: keys.HashFingerprint(revoking[0])}
+		res.New = Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(old), State: "active"}
+		res.NewPlaintext = old
+		if err := s.finishRevoke(ctx, env, rv, res, rerun); err != nil {
+			return res, err
+		}
+		return res, nil
+	}
+
+	// (1) The successor, and the intent, are saved before anything else learns of them.
 	if next != "" {
 		res.Resumed = true
-	} else {
-		if next, err = keys.Generate(); err != nil {
+		now = now || slices.Contains(revoking, keys.Hash(old))
+	} else if next, err = keys.Generate(); err != nil {
+		return nil, err
+	}
+	set := map[string]string{pv: next}
+	if now && !slices.Contains(revoking, keys.Hash(old)) {
+		set[rv] = strings.Join(append(revoking, keys.Hash(old)), ",")
+	}
+	if !res.Resumed || len(set) > 1 {
+		if err := envfile.UpdateWithComments(s.envPath(), set, map[string]string{pv: createdComment(s.now())}); err != nil {
 			return nil, err
 		}
-		if err := envfile.UpdateWithComments(s.envPath(), map[string]string{pv: next}, map[string]string{pv: createdComment(s.now())}); err != nil {
-			return nil, err
-		}
+		maps.Copy(env, set)
 	}
 
-	// (2) and (3): the final state, pushed, then written.
-	final := maps.Clone(env)
-	delete(final, pv)
-	final[v] = next
-	unset := []string{pv}
-	if now {
-		delete(final, ov)
-		unset = append(unset, ov)
-	} else {
-		final[ov] = old
+	// (2) The app accepts old and new. A previous key that this rotation replaces (or,
+	// with now, any previous key) goes in the same change.
+	var drop []string
+	if prev := env[ov]; prev != "" && prev != old {
+		drop = append(drop, keys.Hash(prev))
 	}
 	if s.Platform != nil {
-		if err := s.push(ctx, final); err != nil {
-			return res, &Error{Err: fmt.Errorf("the app did not take the new key: %w", err),
-				hint: "nothing is lost: .env still holds the working key and the new one as " + pv + "; run `mcpctl keys rotate" + nameFlag(name) + "` again to finish"}
+		final := maps.Clone(env)
+		delete(final, ov)
+		m, err := s.push(ctx, final, drop)
+		res.Unknown = unknownOf(m)
+		if err != nil {
+			return res, &Error{Err: fmt.Errorf("%s: %w", err.what("accepts the new key", "did not take the new key"), err),
+				hint: "nothing is lost: " + v + " in .env still works, and the new key waits as " + pv + "; " + rerun}
 		}
 		res.Deployed = true
 	}
-	set := map[string]string{v: next}
-	comments := map[string]string{v: createdComment(s.now())}
-	if !now {
+
+	// (3) .env switches to the new key.
+	set = map[string]string{v: next}
+	unset := []string{pv}
+	if now {
+		unset = append(unset, ov)
+	} else {
 		set[ov] = old
 	}
-	if err := envfile.UpdateWithComments(s.envPath(), set, comments, unset...); err != nil {
+	if err := envfile.UpdateWithComments(s.envPath(), set, map[string]string{v: createdComment(s.now())}, unset...); err != nil {
 		return res, err
 	}
 	res.New = Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(next), State: "active"}
 	res.NewPlaintext = next
-	res.Revoked = now
+	if !now {
+		return res, nil
+	}
+
+	// (4) and (5): the old key stops working.
+	res.Revoked = true
+	env, err = envfile.Read(s.envPath())
+	if err != nil {
+		return res, err
+	}
+	if err := s.finishRevoke(ctx, env, rv, res, rerun); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
+// finishRevoke removes the hashes in rv from the app, then rv from .env.
+func (s *Store) finishRevoke(ctx context.Context, env map[string]string, rv string, res *RotateResult, rerun string) error {
+	if s.Platform != nil {
+		m, err := s.push(ctx, env, nil)
+		res.Unknown = unknownOf(m)
+		if err != nil {
+			return &Error{Err: fmt.Errorf("%s: %w", err.what("no longer accepts the old key", "STILL ACCEPTS the old key "+res.Old.Fingerprint), err),
+				hint: res.Old.Var + " in .env holds the new key, which works; " + rerun}
+		}
+		res.Deployed = true
+	}
+	return envfile.Update(s.envPath(), nil, rv)
+}
+
 // RevokePrevious stops accepting the key a rotation of name replaced.
-func (s *Store) RevokePrevious(ctx context.Context, name string) (*Key, error) {
+func (s *Store) RevokePrevious(ctx context.Context, name string) (*RevokeResult, error) {
 	name = nameOr(name)
 	ov := VarFor(name) + previousSuffix
 	return s.revoke(ctx, name, []string{ov}, ov)
@@ -286,7 +426,7 @@ func (s *Store) RevokePrevious(ctx context.Context, name string) (*Key, error) {
 
 // Revoke deletes the named key (with any rotation state) locally and on the app. The
 // default key cannot be revoked, only rotated: it is what clients and `mcpctl dev` use.
-func (s *Store) Revoke(ctx context.Context, name string) (*Key, error) {
+func (s *Store) Revoke(ctx context.Context, name string) (*RevokeResult, error) {
 	if name == DefaultName || name == "" {
 		return nil, &Error{Err: errors.New("the default key cannot be revoked"), hint: "rotate it instead: `mcpctl keys rotate --now`"}
 	}
@@ -294,10 +434,21 @@ func (s *Store) Revoke(ctx context.Context, name string) (*Key, error) {
 		return nil, err
 	}
 	v := VarFor(name)
-	return s.revoke(ctx, name, []string{v, v + pendingSuffix, v + previousSuffix}, v)
+	return s.revoke(ctx, name, []string{v, v + pendingSuffix, v + previousSuffix, v + keys.RevokingSuffix}, v)
 }
 
-func (s *Store) revoke(ctx context.Context, name string, vars []string, main string) (*Key, error) {
+// RevokeResult is the key a revoke removed.
+type RevokeResult struct {
+	Key
+	Unknown Unknown
+}
+
+func (s *Store) revoke(ctx context.Context, name string, vars []string, main string) (*RevokeResult, error) {
+	unlock, err := lock(ctx, s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	env, err := envfile.Read(s.envPath())
 	if err != nil {
 		return nil, err
@@ -309,16 +460,22 @@ func (s *Store) revoke(ctx context.Context, name string, vars []string, main str
 		}
 		return nil, &Error{Err: errors.New(what), hint: "see the keys with `mcpctl keys list`"}
 	}
-	gone := &Key{Name: name, Var: main, Fingerprint: keys.Fingerprint(env[main])}
+	gone := &RevokeResult{Key: Key{Name: name, Var: main, Fingerprint: keys.Fingerprint(env[main])}}
 	final := maps.Clone(env)
+	var drop []string
 	for _, v := range vars {
+		if keys.LooksLikeKey(env[v]) {
+			drop = append(drop, keys.Hash(env[v]))
+		}
 		delete(final, v)
 	}
 	// The app stops accepting the key first: if .env kept it and the platform call
 	// failed, a rerun still finds it to revoke.
 	if s.Platform != nil {
-		if err := s.push(ctx, final); err != nil {
-			return nil, &Error{Err: fmt.Errorf("the app still accepts the key: %w", err), hint: "run the same command again"}
+		m, err := s.push(ctx, final, drop)
+		gone.Unknown = unknownOf(m)
+		if err != nil {
+			return nil, &Error{Err: fmt.Errorf("%s: %w", err.what("no longer accepts the key", "still accepts the key"), err), hint: "run the same command again"}
 		}
 	}
 	if err := envfile.Update(s.envPath(), nil, vars...); err != nil {
@@ -327,17 +484,51 @@ func (s *Store) revoke(ctx context.Context, name string, vars []string, main str
 	return gone, nil
 }
 
-// push sets the app's key hashes to those of every key in env, when they differ.
-func (s *Store) push(ctx context.Context, env map[string]string) error {
-	want := keys.HashList(keys.InEnv(env))
+// pushError is a failed platform change, with what reading the app back found.
+type pushError struct {
+	err error
+	// applied: the app has the wanted hashes after all; unknown: it could not be read.
+	applied, unknown bool
+}
+
+func (e *pushError) Error() string { return e.err.Error() }
+func (e *pushError) Unwrap() error { return e.err }
+
+// what phrases the app's state: ok when the change applied, failed when it did not,
+// and says so when it could not be told.
+func (e *pushError) what(ok, failed string) string {
+	switch {
+	case e.applied:
+		return "the app " + ok
+	case e.unknown:
+		return "it is not known whether the app " + ok + " (the platform could not be read back)"
+	}
+	return "the app " + failed
+}
+
+// push makes the app accept every key in env, keeping hashes .env does not know unless
+// s.DropUnknown, and removing those in drop. After a failed change it reads the app back:
+// a call can apply and still report failure (a timeout, a dropped connection).
+func (s *Store) push(ctx context.Context, env map[string]string, drop []string) (keys.Merged, *pushError) {
 	cfg, err := s.Platform.Config(ctx)
 	if err != nil {
-		return err
+		return keys.Merged{}, &pushError{err: err}
 	}
-	if cfg[keys.HashesEnvVar] == want {
-		return nil
+	m := keys.MergeHashes(cfg[keys.HashesEnvVar], env, drop, s.DropUnknown)
+	if keys.SameHashes(cfg[keys.HashesEnvVar], m.Value) {
+		return m, nil
 	}
-	return s.Platform.SetConfig(ctx, map[string]string{keys.HashesEnvVar: want})
+	if err := s.Platform.SetConfig(ctx, map[string]string{keys.HashesEnvVar: m.Value}); err != nil {
+		back, rerr := s.Platform.Config(ctx)
+		switch {
+		case rerr != nil:
+			return m, &pushError{err: err, unknown: true}
+		case keys.SameHashes(back[keys.HashesEnvVar], m.Value):
+			return m, nil // it applied after all
+		}
+		return m, &pushError{err: err}
+	}
+	return m, nil
 }
 
 func nameFlag(name string) string {

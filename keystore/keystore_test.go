@@ -20,13 +20,27 @@ type platform struct {
 	failSet bool
 	failGet bool
 	sets    int
+
+	// failAt makes the failAt-th call (1-based, Config or SetConfig) fail; with
+	// applyThenFail a SetConfig applies first. From then on every call fails, as when
+	// the process died there.
+	failAt        int
+	applyThenFail bool
+	calls         int
 }
 
 func (p *platform) Name() string                           { return "test" }
 func (p *platform) App() string                            { return "app" }
 func (p *platform) WebURL(context.Context) (string, error) { return "https://app.example.com/", nil }
+
+// fault reports whether this call fails, counting it.
+func (p *platform) fault() bool {
+	p.calls++
+	return p.failAt > 0 && p.calls >= p.failAt
+}
+
 func (p *platform) Config(context.Context) (map[string]string, error) {
-	if p.failGet {
+	if p.failGet || p.fault() {
 		return nil, errors.New("platform unreachable")
 	}
 	out := map[string]string{}
@@ -36,12 +50,16 @@ func (p *platform) Config(context.Context) (map[string]string, error) {
 	return out, nil
 }
 func (p *platform) SetConfig(_ context.Context, vars map[string]string) error {
-	if p.failSet {
+	faulted := p.fault()
+	if p.failSet || faulted && !(p.applyThenFail && p.calls == p.failAt) {
 		return errors.New("config:set failed")
 	}
 	p.sets++
 	for k, v := range vars {
 		p.config[k] = v
+	}
+	if faulted {
+		return errors.New("config:set: connection reset")
 	}
 	return nil
 }
@@ -78,15 +96,11 @@ func readEnv(t *testing.T, s *Store) map[string]string {
 }
 
 // usable reports whether .env's main key works against the app: what a client with
-// the key from .env would experience.
+// the key from .env would experience (dev, check and clients read only MCP_API_KEY).
 func usable(t *testing.T, s *Store, p *platform) bool {
 	t.Helper()
 	env := readEnv(t, s)
-	if p.accepts(env["MCP_API_KEY"]) {
-		return true
-	}
-	// A pending key left by an interrupted rotation is also a working key the user has.
-	return p.accepts(env["MCP_API_KEY_PENDING"])
+	return p.accepts(env["MCP_API_KEY"])
 }
 
 func TestRotateKeepsOldValidUntilRevoke(t *testing.T) {
@@ -228,15 +242,29 @@ func TestNamedKeys(t *testing.T) {
 	}
 }
 
-func TestNewSavesLocallyWhenThePlatformFails(t *testing.T) {
+// A key the app does not accept is never handed out as working: New fails, keeps the
+// key pending in .env (nothing lost), and a rerun finishes once the platform works.
+func TestNewFailsAndKeepsPendingWhenThePlatformFails(t *testing.T) {
 	p := &platform{config: map[string]string{}, failSet: true}
 	s, _ := newStore(t, p)
 	res, err := s.New(context.Background(), "ci")
-	if err != nil || res.PushErr == nil || res.Deployed {
-		t.Fatalf("%v %+v", err, res)
+	var kerr *Error
+	if !errors.As(err, &kerr) || !strings.Contains(kerr.Hint(), "keys new --name ci") || res.Plaintext != "" {
+		t.Fatalf("got %v %+v, want an error that says to rerun and no plaintext", err, res)
 	}
-	if readEnv(t, s)["MCP_API_KEY_CI"] != res.Plaintext {
-		t.Fatal("the key was lost")
+	env := readEnv(t, s)
+	pending := env["MCP_API_KEY_CI_PENDING"]
+	if pending == "" || env["MCP_API_KEY_CI"] != "" {
+		t.Fatalf(".env after the failure: %v", env)
+	}
+	p.failSet = false
+	res, err = s.New(context.Background(), "ci")
+	if err != nil || !res.Resumed || res.Plaintext != pending || !p.accepts(pending) {
+		t.Fatalf("rerun: %v %+v", err, res)
+	}
+	env = readEnv(t, s)
+	if env["MCP_API_KEY_CI"] != pending || env["MCP_API_KEY_CI_PENDING"] != "" {
+		t.Fatalf(".env after the rerun: %v", env)
 	}
 }
 

@@ -24,6 +24,7 @@ const (
 	ClassSession         Class = "session"           // the server lost the session (404 on a session id)
 	ClassProtocol        Class = "protocol"          // initialize or tools/list failed at the MCP level
 	ClassToolCall        Class = "tool_call"         // the requested tool is missing, failed, or returned isError
+	ClassBadReply        Class = "bad_reply"         // something answered, but not with HTTP or a readable event stream
 	ClassInternal        Class = "internal"          // a bug or an unexpected condition in mcpctl itself
 	classNone            Class = ""                  // no failure
 )
@@ -50,6 +51,7 @@ const (
 	ExitSession         = 20
 	ExitProtocol        = 21
 	ExitToolCall        = 22
+	ExitBadReply        = 23
 )
 
 // ExitCodeDoc describes one exit code for help texts and documentation.
@@ -77,6 +79,7 @@ func ExitCodes() []ExitCodeDoc {
 		{ExitSession, ClassSession, "the server lost the MCP session (404 on a session id)"},
 		{ExitProtocol, ClassProtocol, "initialize or tools/list failed"},
 		{ExitToolCall, ClassToolCall, "the --call tool is missing, failed or returned an error result"},
+		{ExitBadReply, ClassBadReply, "something answered, but not with HTTP or a readable event stream (another protocol on the port, an endless event line)"},
 	}
 }
 

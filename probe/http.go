@@ -244,6 +244,13 @@ func netFailure(err error, u *url.URL, timeout time.Duration) (class Class, deta
 			"the server may be restarting or crashing on requests; look at its logs", true
 	case isTLSAlert(err):
 		return ClassTLS, fmt.Sprintf("TLS handshake with %s failed: %v", host, unwrapURLError(err)), "check the scheme, port and certificate of the server", false
+	case isMalformedHTTP(err):
+		// Reachable: something listens and answered, just not in HTTP.
+		return ClassBadReply, fmt.Sprintf("%s answered, but not with HTTP (%v)", hostPort(u), unwrapURLError(err)),
+			"another kind of server listens on this port: check the port in the URL", false
+	case errors.Is(err, bufio.ErrTooLong) || strings.Contains(err.Error(), "token too long"):
+		return ClassBadReply, fmt.Sprintf("%s sent an event-stream line longer than %d KiB without ending it", hostPort(u), bodyLimit>>10),
+			"the server answered but its event stream is not readable: look at what it writes on the MCP path", false
 	}
 	return ClassUnreachable, fmt.Sprintf("request to %s failed: %v", hostPort(u), unwrapURLError(err)), "check the URL and that the server is running", false
 }
@@ -269,6 +276,12 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
+// isMalformedHTTP reports a reply that is not HTTP; net/http has no typed error for it.
+func isMalformedHTTP(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "malformed HTTP") || strings.Contains(s, "HTTP/1.x transport connection broken")
+}
+
 func isTLSAlert(err error) bool {
 	var alert tls.AlertError
 	return errors.As(err, &alert)
@@ -290,4 +303,11 @@ func hostPort(u *url.URL) string {
 		return u.Hostname() + ":443"
 	}
 	return u.Hostname() + ":80"
+}
+
+// isWebURL reports an absolute http or https URL: the only kind a redirect may send an
+// MCP client to.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

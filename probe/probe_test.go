@@ -743,3 +743,55 @@ func TestOAuthWellKnownFallback(t *testing.T) {
 		t.Errorf("auth mode %q", r.Auth.Mode)
 	}
 }
+
+// Something that answers in another protocol is reachable: its own class, not
+// "unreachable", and no advice to start the server.
+func TestNonHTTPReply(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "SSH-2.0-OpenSSH_9.6\r\nProtocol mismatch.\r\n")
+			c.Close()
+		}
+	}()
+	r := run(t, testOptions("http://"+ln.Addr().String()+"/mcp", newFakeClock()))
+	wantFailure(t, r, ClassBadReply, ExitBadReply)
+	if strings.Contains(r.Hint, "start the server") || !strings.Contains(r.Summary, "not with HTTP") {
+		t.Errorf("summary %q hint %q", r.Summary, r.Hint)
+	}
+}
+
+// An event stream whose first line never ends is a bad reply, not an unreachable server.
+func TestEndlessEventStreamLine(t *testing.T) {
+	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: ")
+		chunk := strings.Repeat("x", 4096)
+		for range 2 * bodyLimit / len(chunk) {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+	}))
+	r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))
+	wantFailure(t, r, ClassBadReply, ExitBadReply)
+}
+
+// A redirect to a URL no client can use is not suggested as the URL to use.
+func TestRedirectToFileURL(t *testing.T) {
+	srv := httptest.NewServer(http.RedirectHandler("file:///etc/passwd", http.StatusFound))
+	defer srv.Close()
+	r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))
+	wantFailure(t, r, ClassWrongURL, ExitWrongURL)
+	if strings.Contains(r.Hint, "use file://") || !strings.Contains(r.Hint, "no http(s) URL") {
+		t.Errorf("hint %q", r.Hint)
+	}
+}

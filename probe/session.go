@@ -263,6 +263,9 @@ func (p *prober) explainReply(e exchange, what string) *failure {
 		f.class = ClassWrongURL
 		f.detail = fmt.Sprintf("%s: redirected to %s (HTTP %d)", what, e.header.Get("Location"), e.status)
 		f.hint = "use the URL the server redirects to"
+		if loc, err := p.given.Parse(e.header.Get("Location")); err != nil || !isWebURL(loc.String()) {
+			f.hint = "the redirect leads to no http(s) URL, which no MCP client can use: fix the server's redirect"
+		}
 	case e.status == http.StatusNotFound || e.status == http.StatusMethodNotAllowed:
 		f.class = ClassNotMCP
 		f.detail = fmt.Sprintf("%s: %s with credentials: %s", what, p.endpoint, describeReply(o))

@@ -111,6 +111,9 @@ func (p *prober) stepEndpoint(ctx context.Context, obs *observation) (*observati
 		st.Status, st.Class = StatusFail, ClassWrongURL
 		st.Detail = fmt.Sprintf("%s redirects to %s (HTTP %d)", given, loc, obs.status)
 		st.Hint = fmt.Sprintf("use %s as the URL: MCP clients do not follow redirects of POST requests reliably", loc)
+		if !isWebURL(loc) {
+			st.Hint = "the redirect leads to no http(s) URL, which no MCP client can use: fix the server's redirect, or check the URL"
+		}
 		p.record(st, start)
 		return nil, false
 	}

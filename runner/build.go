@@ -9,13 +9,14 @@ import (
 	"github.com/mcpctl/mcpctl/executor"
 )
 
-// build compiles the project into out. It returns everything go printed; err is non-nil
+// build compiles the project into out, in its own process group that dies with mcpctl
+// (a SIGKILLed dev leaves no go build behind). It returns everything go printed; err is non-nil
 // when the build failed or was cancelled.
 func (r *Runner) build(ctx context.Context, out string) (string, error) {
 	args := []string{"build", "-o", out}
 	args = append(args, r.opts.BuildFlags...)
 	args = append(args, r.opts.Package)
-	res, err := r.opts.Executor.Run(ctx, executor.Cmd{Name: "go", Args: args, Dir: r.opts.Dir})
+	res, err := r.opts.Executor.Run(ctx, executor.Cmd{Name: "go", Args: args, Dir: r.opts.Dir, Group: true})
 	return string(res.Stdout) + string(res.Stderr), err
 }
 

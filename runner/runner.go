@@ -548,6 +548,9 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 			r.emit(ctx, ev)
 		}
 		switch {
+		case nothingElse && m.child != nil && m.crashed:
+			// Crash-looping: answer requests now, with why, not after the wait bound.
+			r.proxy.setDown(crashReason(m.child, restartIn))
 		case !nothingElse || (m.child != nil && m.crashed):
 		case m.buildFailed:
 			r.proxy.setDown(errors.New("the last build failed and no earlier build is running; fix the errors mcpctl dev shows"))
@@ -604,8 +607,28 @@ func (r *Runner) crashed(ctx context.Context, st *state) {
 		Status: status, Crashed: true, StderrTail: g.child.stderr.tail()}
 	if !st.anyLive() {
 		ev.RestartIn = r.scheduleRestart(st, g.ready)
+		r.proxy.setDown(crashReason(g.child, ev.RestartIn))
 	}
 	r.emit(ctx, ev)
+}
+
+// crashReason is what a request hears while no generation is up because the server
+// crashed: the exit, its last line of stderr, and when the restart comes.
+func crashReason(c *child, restartIn time.Duration) error {
+	_, status := c.exitInfo()
+	msg := "the server crashed (" + status
+	tail := c.stderr.tail()
+	for i := len(tail) - 1; i >= 0; i-- {
+		if line := strings.TrimSpace(tail[i]); line != "" {
+			msg += ": " + line
+			break
+		}
+	}
+	msg += ")"
+	if restartIn > 0 {
+		msg += "; restarting in " + restartIn.Round(time.Millisecond).String()
+	}
+	return errors.New(msg + "; see the output of mcpctl dev")
 }
 
 // scheduleRestart arms the automatic restart of the last binary, backing off while the

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -392,5 +394,32 @@ func init() {
 	}
 	if got, err := hello(context.Background(), cs, "Ada"); err != nil || got != "Fixed, Ada!" {
 		t.Fatalf("after fix: %q, %v", got, err)
+	}
+}
+
+// While the server is down after a crash (its restart pending), a request is answered at
+// once with 503 and the crash's reason, not held until the wait bound.
+func TestCrashAnswers503WithTheReason(t *testing.T) {
+	skipShort(t)
+	dir := writeFixture(t)
+	r, l, _ := startFixture(t, dir, Options{CrashBackoff: time.Hour})
+	from := 0
+	waitFor[Ready](t, l, &from, nil)
+	cs := connect(t, r.URL(), nil, false)
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "crash"}); err == nil {
+		t.Fatal("crash tool answered")
+	}
+	waitFor[ChildExited](t, l, &from, func(e ChildExited) bool { return e.Crashed })
+	req, _ := http.NewRequest(http.MethodPost, r.URL(), strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "crashed") || !strings.Contains(string(body), "crashing on purpose") {
+		t.Fatalf("HTTP %d: %s", resp.StatusCode, body)
 	}
 }

@@ -40,10 +40,17 @@ type Project struct {
 func (p Project) Validate() error {
 	var errs []error
 	if err := config.CheckName(p.Name); err != nil {
+		if s := SuggestName(p.Name); s != "" {
+			err = fmt.Errorf("%w (such as %q)", err, s)
+		}
 		errs = append(errs, fmt.Errorf("name: %w", err))
 	}
 	if err := module.CheckImportPath(p.Module); err != nil {
-		errs = append(errs, fmt.Errorf("module: %q is not a valid Go module path (use something like github.com/you/%s)", p.Module, p.Name))
+		example := SuggestModule(p.Name)
+		if example == "" {
+			example = "github.com/you/weather"
+		}
+		errs = append(errs, fmt.Errorf("module: %q is not a valid Go module path (use something like %s)", p.Module, example))
 	}
 	if err := config.CheckPath(p.Path); err != nil {
 		errs = append(errs, fmt.Errorf("path: %w", err))

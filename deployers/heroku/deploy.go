@@ -9,10 +9,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/gitrepo"
 	"github.com/mcpctl/mcpctl/keys"
 )
 
@@ -50,6 +51,9 @@ type DeployOptions struct {
 	DryRun     bool // print what would change, change nothing
 	Yes        bool // commit uncommitted work instead of refusing
 	NoRollback bool // keep a release that failed verification
+	// DropUnknownKeys removes key hashes the app accepts that no key in Env matches;
+	// by default they are kept (a teammate's, CI's, another clone's key).
+	DropUnknownKeys bool
 
 	// Preflight runs the project's own checks (mcpctl doctor) before anything changes.
 	Preflight func(context.Context) error
@@ -57,6 +61,8 @@ type DeployOptions struct {
 	Verify VerifyFunc
 	// RecordApp stores a newly chosen app name in mcpctl.toml.
 	RecordApp func(app string) error
+	// CheckRecord reports, before anything changes, that RecordApp would fail.
+	CheckRecord func(app string) error
 
 	// Output receives the build output of the push and the logs of a failed release.
 	Output   io.Writer
@@ -117,16 +123,59 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	res := &DeployResult{DryRun: opts.DryRun}
 	plan := func(cmd string) { res.Planned = append(res.Planned, cmd) }
+	if c.Waiting == nil {
+		var mu sync.Mutex
+		phase := PhasePreflight
+		inner := progress
+		progress = func(e Event) {
+			mu.Lock()
+			phase = e.Phase
+			mu.Unlock()
+			inner(e)
+		}
+		c.Waiting = func(call string, elapsed time.Duration) {
+			mu.Lock()
+			p := phase
+			mu.Unlock()
+			inner(Event{Phase: p, Message: fmt.Sprintf("waiting for %s (%s)", call, elapsed)})
+		}
+		defer func() { c.Waiting = nil }()
+	}
 
 	// 1. Preflight: nothing changes until everything that can be checked has been.
+	// A dry run goes on without the heroku CLI, a login or a git identity, to show what
+	// it can; the first missing prerequisite is then its error, after the plan.
 	progress(Event{Phase: PhasePreflight})
-	if err := c.CheckInstalled(); err != nil {
+	var missing error
+	need := func(err error) error {
+		if err != nil && opts.DryRun {
+			if missing == nil {
+				missing = err
+			}
+			return nil
+		}
+		return err
+	}
+	offline := c.CheckInstalled()
+	if offline == nil {
+		_, offline = c.WhoAmI(ctx)
+	}
+	if err := need(offline); err != nil {
 		return res, err
 	}
-	if _, err := c.WhoAmI(ctx); err != nil {
-		return res, err
+	c.AppName = firstNonEmpty(opts.App, opts.Project.Deploy.Heroku.App, opts.Project.Project.Name)
+	if err := config.CheckName(c.AppName); err != nil {
+		return res, &Error{Step: PhaseApp, Err: err, hint: "give a valid app name with --app"}
 	}
-	if err := c.checkWorkTree(ctx, opts, plan); err != nil {
+	res.App = c.AppName
+	record := c.AppName != opts.Project.Deploy.Heroku.App
+	if record && !opts.DryRun && opts.CheckRecord != nil {
+		// Nothing is created on the platform that the project could not then record.
+		if err := opts.CheckRecord(c.AppName); err != nil {
+			return res, &Error{Step: PhasePreflight, Err: err, hint: "fix " + config.FileName + " so the app name can be recorded in it, then deploy again; nothing was created"}
+		}
+	}
+	if err := c.checkWorkTree(ctx, opts, record, need, plan, progress); err != nil {
 		return res, err
 	}
 	if opts.Project.Server.Auth == config.AuthAPIKey && len(keys.InEnv(opts.Env)) == 0 {
@@ -140,17 +189,16 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	progress(Event{Phase: PhasePreflight, Done: true})
 
-	// 2. App: find or create it, and point the heroku remote at it.
+	// 2. App: find or create it; at the root of a repository, point the heroku remote at it.
 	progress(Event{Phase: PhaseApp})
-	c.AppName = firstNonEmpty(opts.App, opts.Project.Deploy.Heroku.App, opts.Project.Project.Name)
-	if err := config.CheckName(c.AppName); err != nil {
-		return res, &Error{Step: PhaseApp, Err: err, hint: "give a valid app name with --app"}
+	region := firstNonEmpty(opts.Region, opts.Project.Deploy.Heroku.Region, config.DefaultRegion)
+	if offline != nil {
+		plan(fmt.Sprintf("heroku apps:info -a %s --json  (when it does not exist: heroku apps:create %s --region %s --json)", c.AppName, c.AppName, region))
+		return c.planOffline(opts, res, record, plan, missing)
 	}
-	res.App = c.AppName
 	app, dynos, err := c.Info(ctx)
 	switch {
 	case errors.Is(err, ErrAppNotFound):
-		region := firstNonEmpty(opts.Region, opts.Project.Deploy.Heroku.Region, config.DefaultRegion)
 		if opts.DryRun {
 			plan(fmt.Sprintf("heroku apps:create %s --region %s --json", c.AppName, region))
 			res.Created = true
@@ -166,23 +214,24 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	if app != nil {
 		res.WebURL = app.WebURL
+		c.gitURL = app.GitURL
 	}
 	if !opts.Project.Server.Stateless && countWeb(dynos) > 1 {
 		return res, &Error{Step: PhaseApp, Err: fmt.Errorf("%s runs %d web dynos but mcpctl.toml has stateless = false", c.AppName, countWeb(dynos)),
 			hint: "sessions live in one process, so requests to other dynos fail with \"session not found\": set stateless = true, or `heroku ps:scale web=1 -a " + c.AppName + "`"}
 	}
-	if opts.DryRun {
-		plan("heroku git:remote -a " + c.AppName)
-	} else if err := c.SetGitRemote(ctx); err != nil {
-		return res, err
-	}
-	if c.AppName != opts.Project.Deploy.Heroku.App {
+	// A project in a folder of a larger repository pushes to the app's git URL: no
+	// remote is added to a repository that holds more than the project.
+	if c.repo == nil || c.repo.IsRoot() {
 		if opts.DryRun {
-			plan("record app = \"" + c.AppName + "\" in mcpctl.toml")
-		} else if opts.RecordApp != nil {
-			if err := opts.RecordApp(c.AppName); err != nil {
-				return res, err
-			}
+			plan("heroku git:remote -a " + c.AppName)
+		} else if err := c.SetGitRemote(ctx); err != nil {
+			return res, err
+		}
+	}
+	if record {
+		if err := c.recordApp(ctx, opts, plan, progress); err != nil {
+			return res, err
 		}
 	}
 	progress(Event{Phase: PhaseApp, Done: true, Message: c.AppName})
@@ -196,6 +245,18 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		}
 	}
 	want := DesiredConfig(opts.Project, opts.Env)
+	if _, ok := want[keys.HashesEnvVar]; ok {
+		m := keys.MergeHashes(current[keys.HashesEnvVar], opts.Env, nil, opts.DropUnknownKeys)
+		want[keys.HashesEnvVar] = m.Value
+		if keys.SameHashes(current[keys.HashesEnvVar], m.Value) {
+			want[keys.HashesEnvVar] = current[keys.HashesEnvVar] // same keys: no release for a reordering
+		}
+		if n := len(m.Unknown); n > 0 && m.Dropped {
+			progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("warning: removing %d key(s) no key in .env matches (--drop-unknown-keys): whoever uses them is locked out", n)})
+		} else if n > 0 {
+			progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("kept %d key(s) the app accepts that .env does not hold (--drop-unknown-keys removes them)", n)})
+		}
+	}
 	// An OAuth server's tokens are bound to its public URL; unless mcpctl.toml names it,
 	// that is the app's own endpoint (never the local URL in .env).
 	if opts.Project.Server.Auth == config.AuthOAuth && opts.Project.Server.OAuth.ResourceURL == "" {
@@ -212,7 +273,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	if len(changes) > 0 {
 		if opts.DryRun {
-			plan(fmt.Sprintf("heroku config:set %s -a %s", strings.Join(res.ConfigChanged, " "), c.AppName))
+			plan(configPlan(changes, c.AppName))
 		} else if err := c.SetConfig(ctx, changes); err != nil {
 			return res, err
 		}
@@ -220,7 +281,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	progress(Event{Phase: PhaseConfig, Done: true, Message: fmt.Sprintf("%d changed", len(changes))})
 
 	if opts.DryRun {
-		plan("git push heroku HEAD:main")
+		plan(c.pushPlan())
 		if opts.Verify != nil {
 			plan("mcpctl check <web url>" + opts.Project.Server.Path)
 		}
@@ -288,46 +349,161 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		hint: "fix the problem (try it with `mcpctl dev` and `mcpctl check`), commit, and deploy again"}
 }
 
-// checkWorkTree refuses to deploy uncommitted work unless told to commit it.
-func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, plan func(string)) error {
-	git := func(args ...string) (executor.Result, error) {
-		return c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir}, PhasePreflight)
+// checkWorkTree finds the project's repository and refuses to deploy uncommitted work
+// in the project folder unless told to commit it. A commit the deploy will make (the
+// work with --yes, the app name in mcpctl.toml) needs a git identity: that is checked
+// here, before anything changes.
+func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record bool, need func(error) error, plan func(string), progress func(Event)) error {
+	repo, err := gitrepo.Find(ctx, c.Exec, c.Dir)
+	switch {
+	case errors.Is(err, gitrepo.ErrNotRepo):
+		return &Error{Step: PhasePreflight, Err: errors.New("the project is not in a git repository"),
+			hint: "run `git init && git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out); Heroku deploys what is committed"}
+	case err != nil:
+		return &Error{Step: PhasePreflight, Err: err, hint: "run `git status` in the project to see what is wrong with the repository"}
 	}
-	if _, err := git("rev-parse", "--verify", "HEAD"); err != nil {
-		return &Error{Step: PhasePreflight, Err: errors.New("the project is not a git repository with a commit"),
-			hint: "run `git init && git add -A && git commit -m 'First commit'`; Heroku deploys what is committed"}
+	c.repo = repo
+	if !repo.HasCommit() {
+		return &Error{Step: PhasePreflight, Err: fmt.Errorf("%s has no commit yet", repo.Describe()),
+			hint: "run `git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out); Heroku deploys what is committed"}
 	}
-	st, err := git("status", "--porcelain")
+	changes, err := repo.Changes(ctx)
 	if err != nil {
-		return err
+		return &Error{Step: PhasePreflight, Err: err}
 	}
-	dirty := strings.TrimRight(string(st.Stdout), "\n")
-	if dirty == "" {
+	if len(changes) > 0 && !opts.Yes {
+		fix := "commit them (git add --all && git commit)"
+		if !repo.IsRoot() {
+			fix = "commit them (git add --all . && git commit -- .)"
+		}
+		return &Error{Step: PhasePreflight, Err: fmt.Errorf("uncommitted changes would not be deployed:\n%s", strings.Join(changes, "\n")),
+			hint: fix + ", or run with --yes to let mcpctl commit the project folder's changes"}
+	}
+	if len(changes) > 0 || record {
+		if err := repo.CheckIdentity(ctx); err != nil {
+			why := "mcpctl commits the app name it records in " + config.FileName
+			if len(changes) > 0 {
+				why = "--yes commits the uncommitted changes"
+			}
+			if err := need(&Error{Step: PhasePreflight, Err: err, hint: why + ", and git needs to know who you are: set user.name and user.email as git says above"}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(changes) == 0 {
 		return nil
 	}
-	if !opts.Yes {
-		return &Error{Step: PhasePreflight, Err: fmt.Errorf("uncommitted changes would not be deployed:\n%s", dirty),
-			hint: "commit them (git add -A && git commit), or run with --yes to let mcpctl commit them"}
+	where := ""
+	if !repo.IsRoot() {
+		where = " (only the project folder: " + repo.Describe() + ")"
 	}
 	if opts.DryRun {
-		plan("git add --all && git commit -m \"Deploy with mcpctl\"")
+		plan(fmt.Sprintf("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .%s", where))
 		return nil
 	}
-	if _, err := git("add", "--all"); err != nil {
-		return err
+	progress(Event{Phase: PhasePreflight, Message: fmt.Sprintf("committing %d uncommitted changes (--yes) in %s", len(changes), repo.Describe())})
+	if err := repo.StageAll(ctx); err != nil {
+		return &Error{Step: PhasePreflight, Err: err}
 	}
-	staged, err := git("diff", "--cached", "--name-only")
+	staged, err := repo.Staged(ctx)
 	if err != nil {
-		return err
+		return &Error{Step: PhasePreflight, Err: err}
 	}
-	for _, f := range strings.Split(string(staged.Stdout), "\n") {
+	for _, f := range staged {
 		if f == ".env" || strings.HasPrefix(f, ".env.") && f != ".env.example" {
-			_, _ = git("reset", "--quiet", "--", f)
+			_ = repo.Unstage(ctx, f)
 			return &Error{Step: PhasePreflight, Err: fmt.Errorf("%s would be committed", f), hint: "add it to .gitignore; it holds secrets"}
 		}
 	}
-	_, err = git("commit", "--quiet", "-m", "Deploy with mcpctl")
-	return err
+	if err := repo.Commit(ctx, "Deploy with mcpctl", "."); err != nil {
+		return &Error{Step: PhasePreflight, Err: err}
+	}
+	return nil
+}
+
+// recordApp writes the app name into mcpctl.toml and commits that one file, so the next
+// deploy finds the app and starts from a clean tree, and the deployed tree says which
+// app it belongs to.
+func (c *Client) recordApp(ctx context.Context, opts DeployOptions, plan func(string), progress func(Event)) error {
+	msg := fmt.Sprintf("Record Heroku app %s in %s\n\nmcpctl deploy heroku records the app it deploys to, so that the next deploy\nfinds it; committed so that a redeploy starts from a clean tree.", c.AppName, config.FileName)
+	if opts.DryRun {
+		plan(fmt.Sprintf("record app = %q in %s and commit it: git commit -m \"Record Heroku app %s in %s\" -- %s", c.AppName, config.FileName, c.AppName, config.FileName, config.FileName))
+		return nil
+	}
+	if opts.RecordApp == nil {
+		return nil
+	}
+	if err := opts.RecordApp(c.AppName); err != nil {
+		return err
+	}
+	if c.repo == nil {
+		return nil
+	}
+	progress(Event{Phase: PhaseApp, Message: fmt.Sprintf("recorded app = %q in %s and committed it in %s", c.AppName, config.FileName, c.repo.Describe())})
+	if err := c.repo.Commit(ctx, msg, config.FileName); err != nil {
+		return &Error{Step: PhaseApp, Err: err,
+			hint: "commit " + config.FileName + " yourself (git commit -m \"Record Heroku app\" -- " + config.FileName + "), then deploy again"}
+	}
+	return nil
+}
+
+// planOffline finishes a dry run that cannot reach Heroku: the app is unknown, so every
+// setting is shown as one that would be set, then the push; missing is the error.
+func (c *Client) planOffline(opts DeployOptions, res *DeployResult, record bool, plan func(string), missing error) (*DeployResult, error) {
+	if record {
+		_ = c.recordApp(context.Background(), opts, plan, func(Event) {})
+	}
+	want := DesiredConfig(opts.Project, opts.Env)
+	if opts.Project.Server.Auth == config.AuthOAuth && opts.Project.Server.OAuth.ResourceURL == "" {
+		want["MCP_RESOURCE_URL"] = "<web url of " + c.AppName + ">" + opts.Project.Server.Path
+	}
+	changes := ConfigChanges(map[string]string{}, want)
+	res.ConfigChanged = slices.Sorted(maps.Keys(changes))
+	if len(changes) > 0 {
+		plan(configPlan(changes, c.AppName) + "  (only the values that differ from the app's)")
+	}
+	plan(c.pushPlan())
+	if opts.Verify != nil {
+		plan("mcpctl check <web url>" + opts.Project.Server.Path)
+	}
+	return res, &Error{Step: PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), hint: hintOf(missing)}
+}
+
+// configPlan renders a config change as the command that makes it. The values are
+// settings and key hashes, never a plaintext key.
+func configPlan(changes map[string]string, app string) string {
+	var set, unset []string
+	for _, k := range slices.Sorted(maps.Keys(changes)) {
+		if changes[k] == "" {
+			unset = append(unset, k)
+		} else {
+			set = append(set, k+"="+changes[k])
+		}
+	}
+	var cmds []string
+	if len(set) > 0 {
+		cmds = append(cmds, fmt.Sprintf("heroku config:set %s -a %s", strings.Join(set, " "), app))
+	}
+	if len(unset) > 0 {
+		cmds = append(cmds, fmt.Sprintf("heroku config:unset %s -a %s", strings.Join(unset, " "), app))
+	}
+	return strings.Join(cmds, " && ")
+}
+
+// pushPlan says what the push would run.
+func (c *Client) pushPlan() string {
+	if c.repo == nil || c.repo.IsRoot() {
+		return "git push " + Remote + " HEAD:main"
+	}
+	return fmt.Sprintf("git push %s $(git subtree split --prefix=%s HEAD):refs/heads/main  (only %s; no remote added)", c.appGitURL(), c.repo.Prefix, c.repo.Describe())
+}
+
+func hintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
 }
 
 // waitForRelease waits (bounded) for the newest release to leave "pending".

@@ -19,8 +19,7 @@ func stubDeploy(t *testing.T, dynos, releases string) (*Client, *executor.Stub) 
 	c, stub := newStubClient()
 	ok := executor.Result{}
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
-	stub.On("git", []string{"rev-parse"}, ok, nil)
-	stub.On("git", []string{"status"}, ok, nil)
+	stubGit(stub, "")
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/"},"dynos":` + dynos + `}`)}, nil)
 	stub.On("heroku", []string{"git:remote"}, ok, nil)
 	stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{}`)}, nil)
@@ -31,6 +30,16 @@ func stubDeploy(t *testing.T, dynos, releases string) (*Client, *executor.Stub) 
 	stub.On("heroku", []string{"logs"}, executor.Result{Stdout: []byte("app crashed\n")}, nil)
 	stub.On("heroku", []string{"releases:rollback"}, ok, nil)
 	return c, stub
+}
+
+// stubGit answers the git commands of a deploy's preflight for a clean project at the
+// root of its repository, or in folder prefix of a larger one.
+func stubGit(stub *executor.Stub, prefix string) {
+	git := func(args ...string) []string { return append([]string{"-c", "core.quotepath=off"}, args...) }
+	stub.On("git", git("rev-parse", "--show-toplevel"), executor.Result{Stdout: []byte("/repo\n" + prefix + "\n")}, nil)
+	stub.On("git", git("rev-parse", "--verify"), executor.Result{Stdout: []byte("1111111111111111111111111111111111111111\n")}, nil)
+	stub.On("git", git("status"), executor.Result{}, nil)
+	stub.On("git", git("var"), executor.Result{Stdout: []byte("t <t@example.com> 0 +0000\n")}, nil)
 }
 
 func deployOpts(f *config.File, verify VerifyFunc) DeployOptions {
@@ -84,8 +93,7 @@ func TestDeployRollsBackUnlessTold(t *testing.T) {
 func TestDeployCreatesInTheGivenRegion(t *testing.T) {
 	c, stub := newStubClient()
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
-	stub.On("git", []string{"rev-parse"}, executor.Result{}, nil)
-	stub.On("git", []string{"status"}, executor.Result{}, nil)
+	stubGit(stub, "")
 	stub.On("heroku", []string{"apps:info"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte("Couldn't find that app.")})
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
@@ -96,5 +104,148 @@ func TestDeployCreatesInTheGivenRegion(t *testing.T) {
 	}
 	if !slices.Contains(res.Planned, "heroku apps:create weather --region eu --json") {
 		t.Fatalf("planned %v", res.Planned)
+	}
+}
+
+// A project in a folder of a larger repository: no heroku remote in that repository, the
+// app name committed (only mcpctl.toml) before the push, and the push sends the folder's
+// split to the app's git URL.
+func TestDeployFromAFolderPushesTheSplitToTheGitURL(t *testing.T) {
+	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	stubGit(stub, "svc/weather/")
+	git := func(args ...string) []string { return append([]string{"-c", "core.quotepath=off"}, args...) }
+	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/","git_url":"https://git.heroku.com/weather.git"},"dynos":[]}`)}, nil)
+	stub.On("git", git("commit"), executor.Result{}, nil)
+	stub.On("git", git("subtree", "split"), executor.Result{Stdout: []byte("2222222222222222222222222222222222222222\n")}, nil)
+	f := config.Default("weather")
+	opts := deployOpts(f, nil)
+	var recorded string
+	opts.RecordApp = func(app string) error { recorded = app; return nil }
+	if _, err := c.Deploy(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	calls := stub.Calls()
+	if recorded != "weather" {
+		t.Errorf("app not recorded: %q", recorded)
+	}
+	commit, push := -1, -1
+	for i, call := range calls {
+		switch {
+		case strings.HasPrefix(call, "heroku git:remote"):
+			t.Errorf("added a remote to the larger repository: %s", call)
+		case strings.Contains(call, " commit ") && strings.HasSuffix(call, "-- mcpctl.toml"):
+			commit = i
+		case strings.HasPrefix(call, "git push"):
+			push = i
+			if call != "git push https://git.heroku.com/weather.git 2222222222222222222222222222222222222222:refs/heads/main" {
+				t.Errorf("push %q", call)
+			}
+		}
+	}
+	if commit < 0 || push < 0 || commit > push {
+		t.Errorf("want the app name committed (only mcpctl.toml), then the push: %v", calls)
+	}
+}
+
+// Without the heroku CLI a dry run still shows the config (hashes, never the key) and
+// the push, then fails naming what is missing.
+func TestDryRunWithoutHerokuShowsThePlan(t *testing.T) {
+	for _, why := range []string{"not installed", "not logged in"} {
+		c, stub := newStubClient()
+		stubGit(stub, "")
+		if why == "not installed" {
+			stub.Missing = []string{"heroku"}
+		} else {
+			stub.On("heroku", []string{"auth:whoami"}, executor.Result{}, &executor.ExitError{ExitCode: 100, Stderr: []byte(" ›   Error: not logged in")})
+		}
+		f := config.Default("weather")
+		opts := deployOpts(f, nil)
+		opts.DryRun = true
+		res, err := c.Deploy(context.Background(), opts)
+		want := ErrNotInstalled
+		if why == "not logged in" {
+			want = ErrNotLoggedIn
+		}
+		if !errors.Is(err, want) || hint(err) == "" {
+			t.Errorf("%s: error %v (hint %q), want %v with its fix", why, err, hint(err), want)
+		}
+		plan := strings.Join(res.Planned, "\n")
+		hashes := keys.HashList(keys.InEnv(opts.Env))
+		for _, w := range []string{"heroku config:set", keys.HashesEnvVar + "=" + hashes, "git push heroku HEAD:main", `record app = "weather"`} {
+			if !strings.Contains(plan, w) {
+				t.Errorf("%s: plan lacks %q:\n%s", why, w, plan)
+			}
+		}
+		if strings.Contains(plan, opts.Env["MCP_API_KEY"]) {
+			t.Errorf("%s: the plan shows the plaintext key", why)
+		}
+		for _, call := range stub.Calls() {
+			if strings.Contains(call, " commit") || strings.HasPrefix(call, "git push") {
+				t.Errorf("%s: a dry run ran %s", why, call)
+			}
+		}
+	}
+}
+
+// A commit the deploy needs but git cannot make (no identity) stops the deploy before
+// anything changes, with git's own instructions.
+func TestDeployWithoutGitIdentityKeepsGitsInstructions(t *testing.T) {
+	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	gitsWords := "*** Please tell me who you are.\n\nRun\n\n  git config --global user.email \"you@example.com\"\n  git config --global user.name \"Your Name\"\n\nto set your account's default identity."
+	stub.On("git", []string{"-c", "core.quotepath=off", "var"}, executor.Result{}, &executor.ExitError{ExitCode: 128, Stderr: []byte(gitsWords)})
+	f := config.Default("weather")
+	opts := deployOpts(f, nil)
+	opts.RecordApp = func(string) error { t.Error("mcpctl.toml changed before the failure"); return nil }
+	_, err := c.Deploy(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), `git config --global user.email "you@example.com"`) || !strings.Contains(err.Error(), `user.name "Your Name"`) {
+		t.Fatalf("got %v, want git's instructions in full", err)
+	}
+	for _, call := range stub.Calls() {
+		if strings.HasPrefix(call, "heroku apps:") || strings.HasPrefix(call, "heroku config:set") || strings.HasPrefix(call, "git push") {
+			t.Errorf("changed something before refusing: %s", call)
+		}
+	}
+}
+
+// A deploy that could not record the app it would create (mcpctl.toml not editable)
+// stops before creating it.
+func TestDeployCreatesNothingItCannotRecord(t *testing.T) {
+	c, stub := stubDeploy(t, `[]`, twoReleases)
+	stub.On("heroku", []string{"apps:info"}, executor.Result{ExitCode: 1}, &executor.ExitError{Cmd: executor.Cmd{Name: "heroku"}, ExitCode: 1, Stderr: []byte("Couldn't find that app.")})
+	stub.On("heroku", []string{"apps:create"}, executor.Result{Stdout: []byte(`{"name":"weather"}`)}, nil)
+	opts := deployOpts(config.Default("weather"), nil)
+	opts.CheckRecord = func(string) error { return errors.New("mcpctl.toml: invalid character") }
+	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
+		t.Fatalf("got %v", err)
+	}
+	for _, call := range stub.Calls() {
+		if strings.HasPrefix(call, "heroku apps:create") || strings.HasPrefix(call, "heroku config:set") {
+			t.Errorf("changed the platform: %s", call)
+		}
+	}
+}
+
+// Keys the app accepts that .env lacks survive a deploy unless DropUnknownKeys.
+func TestDeployKeepsUnknownKeys(t *testing.T) {
+	for _, drop := range []bool{false, true} {
+		c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+		teammate, _ := keys.Generate()
+		f := config.Default("weather")
+		f.Deploy.Heroku.App = "weather"
+		opts := deployOpts(f, nil)
+		stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{"MCP_API_KEY_HASHES":"` + keys.Hash(teammate) + `"}`)}, nil)
+		opts.DropUnknownKeys = drop
+		if _, err := c.Deploy(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+		var set string
+		for _, call := range stub.Calls() {
+			if strings.HasPrefix(call, "heroku config:set") {
+				set = call
+			}
+		}
+		if strings.Contains(set, keys.Hash(teammate)) == drop || !strings.Contains(set, keys.Hash(opts.Env["MCP_API_KEY"])) {
+			t.Errorf("drop=%v: %s", drop, set)
+		}
 	}
 }

@@ -5,6 +5,7 @@ package heroku
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,9 +13,11 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/gitrepo"
 )
 
 // Remote is the git remote name the Heroku CLI creates and deploys use.
@@ -25,7 +28,23 @@ type Client struct {
 	Exec    executor.Executor
 	Dir     string
 	AppName string
+	// Timeout bounds each heroku call (DefaultTimeout when zero); a push gets
+	// PushTimeout, since it includes the build.
+	Timeout time.Duration
+	// Waiting, when set, is called every WaitEvery while a call runs, with the command
+	// and the time spent so far, so that the user sees what mcpctl waits for.
+	Waiting   func(call string, elapsed time.Duration)
+	WaitEvery time.Duration
+
+	repo   *gitrepo.Repo // found by a deploy's preflight
+	gitURL string        // the app's git URL, from apps:info or apps:create
 }
+
+// Default bounds of platform calls.
+const (
+	DefaultTimeout = 2 * time.Minute
+	PushTimeout    = 30 * time.Minute
+)
 
 var _ deployers.Platform = (*Client)(nil)
 
@@ -61,9 +80,20 @@ func (c *Client) heroku(ctx context.Context, step string, args ...string) (execu
 }
 
 func (c *Client) run(ctx context.Context, cmd executor.Cmd, step string) (executor.Result, error) {
+	if cmd.Timeout == 0 {
+		cmd.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	}
+	if c.Waiting != nil {
+		stop := c.tick(cmd)
+		defer stop()
+	}
 	res, err := c.Exec.Run(ctx, cmd)
 	if err == nil {
 		return res, nil
+	}
+	var te *executor.TimeoutError
+	if errors.As(err, &te) {
+		return res, &Error{Step: step, Err: err, hint: "the platform did not answer; check https://status.heroku.com and your connection, then run the same command again (MCPCTL_HEROKU_TIMEOUT sets the limit)"}
 	}
 	var nf *executor.NotFoundError
 	if errors.As(err, &nf) {
@@ -73,6 +103,32 @@ func (c *Client) run(ctx context.Context, cmd executor.Cmd, step string) (execut
 		return res, &Error{Step: step, Err: err, hint: "install " + cmd.Name}
 	}
 	return res, &Error{Step: step, Err: err}
+}
+
+// tick reports a running call to c.Waiting until stop is called.
+func (c *Client) tick(cmd executor.Cmd) (stop func()) {
+	every := cmp.Or(c.WaitEvery, 5*time.Second)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	call := cmd.Name
+	if len(cmd.Args) > 0 {
+		call += " " + cmd.Args[0]
+	}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				c.Waiting(call, time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 const installHint = "install the Heroku CLI (npm install -g heroku, or see https://devcenter.heroku.com/articles/heroku-cli), then run `heroku login`"
@@ -87,13 +143,15 @@ func (c *Client) CheckInstalled() error {
 
 // WhoAmI returns the logged-in account's email.
 func (c *Client) WhoAmI(ctx context.Context) (string, error) {
-	res, err := c.Exec.Run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}, Dir: c.Dir})
+	res, err := c.Exec.Run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}, Dir: c.Dir, Timeout: cmp.Or(c.Timeout, DefaultTimeout)})
 	var exit *executor.ExitError
 	switch {
 	case err == nil:
 		return strings.TrimSpace(string(res.Stdout)), nil
 	case errors.As(err, &exit) && (exit.ExitCode == 100 || bytes.Contains(exit.Stderr, []byte("not logged in"))):
 		return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, hint: "run `heroku login` (or set HEROKU_API_KEY), then try again"}
+	case errors.As(err, new(*executor.TimeoutError)):
+		return "", &Error{Step: "preflight", Err: err, hint: "the Heroku CLI did not answer; check your connection and https://status.heroku.com, then try again"}
 	}
 	_, err = c.run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}}, "preflight")
 	return "", err
@@ -254,13 +312,31 @@ func (c *Client) Logs(ctx context.Context, n int) (string, error) {
 	return string(res.Stdout), err
 }
 
-// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output.
+// Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output. A
+// project in a folder of a larger repository pushes only that folder: its subtree split,
+// to the app's git URL.
 func (c *Client) Push(ctx context.Context, out io.Writer) error {
-	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: []string{"push", Remote, "HEAD:main"}, Dir: c.Dir, Stdout: out, Stderr: out}, "push")
+	args := []string{"push", Remote, "HEAD:main"}
+	if c.repo != nil && !c.repo.IsRoot() {
+		sha, err := c.repo.DeployCommit(ctx)
+		if err != nil {
+			return &Error{Step: "push", Err: err, hint: "run `git subtree split --prefix=" + c.repo.Prefix + " HEAD` in " + c.repo.Root + " to see what git reports"}
+		}
+		args = []string{"push", c.appGitURL(), sha + ":refs/heads/main"}
+	}
+	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir, Stdout: out, Stderr: out, Timeout: PushTimeout}, "push")
 	if err != nil {
 		return &Error{Step: "push", Err: err, hint: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
 	}
 	return nil
+}
+
+// appGitURL is the app's git URL as Heroku reported it, else the one Heroku gives every app.
+func (c *Client) appGitURL() string {
+	if c.gitURL != "" {
+		return c.gitURL
+	}
+	return "https://git.heroku.com/" + c.AppName + ".git"
 }
 
 func isNotFound(err error) bool {

@@ -190,8 +190,7 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 func TestDeployConfigForOAuth(t *testing.T) {
 	c, stub := newStubClient()
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
-	stub.On("git", []string{"rev-parse"}, executor.Result{}, nil)
-	stub.On("git", []string{"status"}, executor.Result{}, nil)
+	stubGit(stub, "")
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/"}}`)}, nil)
 	stub.On("heroku", []string{"git:remote"}, executor.Result{}, nil)
 	stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{}`)}, nil)

@@ -136,7 +136,7 @@ func (o *connectOptions) validate() error {
 	case o.Client == "":
 		return FlagErrorf("name a client: %s, or all (see `mcpctl connect --list`)", strings.Join(connect.ClientNames(), ", "))
 	case o.Client != connectAll && !slices.Contains(connect.ClientNames(), o.Client):
-		return FlagErrorf("unknown client %q: use one of %s, or all", o.Client, strings.Join(connect.ClientNames(), ", "))
+		return FlagErrorf("unknown client %q%s: use one of %s, or all", o.Client, didYouMean(o.Client, append(connect.ClientNames(), connectAll)), strings.Join(connect.ClientNames(), ", "))
 	}
 	if o.Scope != "" && o.Scope != string(connect.ScopeProject) && o.Scope != string(connect.ScopeUser) {
 		return FlagErrorf("--scope must be project or user, not %q", o.Scope)

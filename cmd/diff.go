@@ -18,6 +18,7 @@ import (
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/toolsurface"
 )
 
@@ -197,13 +198,10 @@ func (o *diffOptions) requestHeader(cwd string) http.Header {
 	if h.Get("x-api-key") != "" || h.Get("Authorization") != "" {
 		return h
 	}
-	key := o.Getenv(o.KeyEnv)
-	if key == "" {
-		vars, _ := envfile.Read(filepath.Join(cwd, envfile.Name))
-		key = vars[o.KeyEnv]
-	}
-	if key != "" {
-		h.Set("x-api-key", key)
+	// The one key order (serverenv); an unreadable .env just means no key here.
+	k, _ := serverenv.ResolveKey(serverenv.KeyRequest{Var: o.KeyEnv, Getenv: o.Getenv, EnvFile: filepath.Join(cwd, envfile.Name)})
+	if k.Found() {
+		h.Set(serverenv.HeaderAPIKey, k.Value)
 	}
 	return h
 }

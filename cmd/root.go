@@ -20,6 +20,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate("mcpctl {{.Version}}\n")
+	root.SetUsageTemplate(usageTemplate(root))
 	// --version without cobra's -v shorthand: -v means --verbose where it exists (bridge).
 	root.Flags().Bool("version", false, "print mcpctl's version")
 	root.SetOut(f.IOStreams.Out)

@@ -9,6 +9,10 @@ import (
 	"github.com/mcpctl/mcpctl/keys"
 )
 
+// HeaderAPIKey is the header a generated server reads the API key from (it also takes
+// Authorization: Bearer).
+const HeaderAPIKey = "x-api-key"
+
 // Variables of the server contract that mcpctl sets beyond mcpctl.toml's (config.File.Env).
 const (
 	VarResourceURL = "MCP_RESOURCE_URL"

@@ -212,6 +212,23 @@ func TestKeysNewWithoutName(t *testing.T) {
 	}
 }
 
+// keys list shows a key the app accepts that .env lacks as unknown, with its fingerprint.
+func TestKeysListShowsUnknownKeys(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"unk\"\n[deploy.heroku]\napp = \"unk\"\n"), 0o644)
+	mine, _ := keys.Generate()
+	teammate, _ := keys.Generate()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("MCP_API_KEY="+mine+"\n"), 0o600)
+	f, out, _, stub := testFactory(t, dir)
+	stub.On("heroku", []string{"config", "-a", "unk", "--json"}, executor.Result{Stdout: []byte(`{"MCP_API_KEY_HASHES":"` + keys.Hash(mine) + "," + keys.Hash(teammate) + `"}`)}, nil)
+	if err := execute(t, f, "keys", "list"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "unknown") || !strings.Contains(out.String(), keys.Fingerprint(teammate)) || !strings.Contains(out.String(), "not in this .env") {
+		t.Fatalf("keys list:\n%s", out)
+	}
+}
+
 // keys list has a readable header; after a rotation the previous key keeps its creation
 // date; a rotation without a deployed app says the keys are local only.
 func TestKeysListAfterRotation(t *testing.T) {

@@ -24,7 +24,7 @@ const (
 // contract mcpctl writes against; a test checks the templates read each of them.
 var ServerVars = []string{
 	"MCP_PATH", "MCP_AUTH", "MCP_STATELESS", "MCP_ALLOWED_ORIGINS", "MCP_ALLOW_UNAUTHENTICATED",
-	"MCP_LISTEN_ADDR", VarAPIKey, VarKeyHashes,
+	"MCP_LISTEN_ADDR", "MCP_MAX_PENDING_CONNS", VarAPIKey, VarKeyHashes,
 	VarResourceURL, "MCP_OAUTH_ISSUER", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL",
 }
 

@@ -69,9 +69,9 @@ A sleeping or booting server (502/503/504, Heroku router errors, timeouts) is re
 with backoff for up to --retry-for. A base URL without the MCP path is tried with /mcp.
 
 Exit codes:
-` + probe.ExitCodeHelp() + `    2  usage              invalid flags or URL
-  130  interrupted        stopped by Ctrl-C or SIGTERM
-`,
+` + probe.ExitCodeHelp(
+			probe.ExitCodeDoc{Code: 2, Class: "usage", Meaning: "invalid flags or URL"},
+			probe.ExitCodeDoc{Code: 130, Class: "interrupted", Meaning: "stopped by Ctrl-C or SIGTERM"}),
 		Example: `  mcpctl check https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp
   mcpctl check http://127.0.0.1:8000/mcp --call say_hello --args '{"name":"Ada"}'
   mcpctl check https://example.com/mcp --key-env PROD_MCP_KEY --json

@@ -170,6 +170,11 @@ func (p *prober) stepToolsCall(ctx context.Context, cs *mcp.ClientSession) {
 		st.Status, st.Class = StatusFail, ClassToolCall
 		st.Detail = fmt.Sprintf("%s returned an error result: %s", call.Name, oneLine(shown, 200))
 		st.Hint = "the tool ran and reported a failure: check the arguments (--args) and the server's logs"
+		if strings.HasPrefix(shown, `validating "arguments"`) {
+			// go-sdk servers answer arguments their input schema refuses this way; the
+			// tool never ran.
+			st.Hint = "the server refused the arguments before the tool ran: make --args match the tool's input schema (tools/list shows it)"
+		}
 		p.record(st, start)
 		return
 	}

@@ -214,7 +214,9 @@ func TestPlaygroundInABrowser(t *testing.T) {
 	if out, err := drive.CombinedOutput(); err != nil {
 		t.Fatalf("browser test: %v\n%s\nmcpctl dev:\n%s", err, out, dev.log.String())
 	}
-	dev.wait(t, "the breaking change", func(l string) bool { return strings.Contains(l, "say_hello input.name") && strings.Contains(l, "(breaking)") })
+	dev.wait(t, "the breaking change", func(l string) bool {
+		return strings.Contains(l, "say_hello input.name") && strings.Contains(l, "(breaking)")
+	})
 	if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
 		t.Errorf("no screenshot: %v", err)
 	}

@@ -165,7 +165,7 @@ func (o *diffOptions) side(ctx context.Context, cwd, spec string) ([]toolsurface
 		if err != nil {
 			return nil, "", err
 		}
-		endpoint := strings.TrimSuffix(base, "/") + cfg.Server.Path
+		endpoint := serverenv.EndpointURL(base, cfg.Server.Path)
 		tools, err := toolsurface.Fetch(ctx, endpoint, o.requestHeader(cwd), nil)
 		return tools, "deployed " + endpoint, err
 	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):

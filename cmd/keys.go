@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -331,10 +330,10 @@ func reportClients(ctx context.Context, opts *keysOptions, dir string, project *
 	if err != nil {
 		return
 	}
-	urls := []string{"http://127.0.0.1:" + strconv.Itoa(project.Server.Port) + project.Server.Path}
+	urls := []string{serverenv.LocalURL(project.Server.Port, project.Server.Path)}
 	if store.Platform != nil {
 		if base, err := store.Platform.WebURL(ctx); err == nil {
-			urls = append(urls, strings.TrimSuffix(base, "/")+project.Server.Path)
+			urls = append(urls, serverenv.EndpointURL(base, project.Server.Path))
 		}
 	}
 	out := opts.IO.Out

@@ -33,7 +33,7 @@ func run() int {
 	defer stop()
 	f := cmd.NewFactory(version)
 	root := cmd.NewRootCmd(f)
-	err := root.ExecuteContext(ctx)
+	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -45,7 +45,7 @@ func run() int {
 			fmt.Fprintf(f.IOStreams.ErrOut, "Hint: %s\n", h.Hint())
 		}
 		if code == exitUsage {
-			fmt.Fprintf(f.IOStreams.ErrOut, "Run 'mcpctl --help' or 'mcpctl <command> --help' for usage.\n")
+			fmt.Fprintln(f.IOStreams.ErrOut, cmd.HelpHint(c))
 		}
 	}
 	return code

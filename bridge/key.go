@@ -1,4 +1,6 @@
 package bridge
 
+import "github.com/mcpctl/mcpctl/serverenv"
+
 // APIKeyHeaderName is the header generated servers read the API key from.
-const APIKeyHeaderName = "x-api-key"
+const APIKeyHeaderName = serverenv.HeaderAPIKey

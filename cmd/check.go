@@ -69,9 +69,9 @@ A sleeping or booting server (502/503/504, Heroku router errors, timeouts) is re
 with backoff for up to --retry-for. A base URL without the MCP path is tried with /mcp.
 
 Exit codes:
-` + probe.ExitCodeHelp() + `    2  usage              invalid flags or URL
-  130  interrupted        stopped by Ctrl-C or SIGTERM
-`,
+` + probe.ExitCodeHelp(
+			probe.ExitCodeDoc{Code: 2, Class: "usage", Meaning: "invalid flags or URL"},
+			probe.ExitCodeDoc{Code: 130, Class: "interrupted", Meaning: "stopped by Ctrl-C or SIGTERM"}),
 		Example: `  mcpctl check https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp
   mcpctl check http://127.0.0.1:8000/mcp --call say_hello --args '{"name":"Ada"}'
   mcpctl check https://example.com/mcp --key-env PROD_MCP_KEY --json
@@ -193,6 +193,9 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	po.OnRetry = func(n probe.RetryNotice) {
 		fmt.Fprintf(errOut, "%s: %s; retrying in %s (attempt %d)\n", n.Step, n.Reason, n.Wait, n.Attempt+1)
 	}
+	po.OnProgress = func(pr probe.Progress) {
+		fmt.Fprintf(errOut, "%s: progress %s after %s%s\n", opts.Call, progressAmount(pr), pr.Elapsed.Round(100*time.Millisecond), progressMessage(pr))
+	}
 	if !opts.JSON {
 		probe.WriteHeader(out, opts.URL)
 		po.OnStep = func(s probe.Step) { probe.WriteStep(out, s, color) }
@@ -265,3 +268,17 @@ var (
 	_ Hinter                      = (*checkFailedError)(nil)
 	_ interface{ ExitCode() int } = (*checkFailedError)(nil)
 )
+
+func progressAmount(pr probe.Progress) string {
+	if pr.Total > 0 {
+		return fmt.Sprintf("%g/%g", pr.Progress, pr.Total)
+	}
+	return fmt.Sprintf("%g", pr.Progress)
+}
+
+func progressMessage(pr probe.Progress) string {
+	if pr.Message == "" {
+		return ""
+	}
+	return ": " + pr.Message
+}

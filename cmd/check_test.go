@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,17 @@ func TestCheckHelpListsExitCodes(t *testing.T) {
 		if d.Class != "" && !strings.Contains(c.Long, string(d.Class)) {
 			t.Errorf("--help does not document %s", d.Class)
 		}
+	}
+	// The table is in numeric order, usage (2) and interrupted (130) included.
+	var codes []int
+	for _, line := range strings.Split(c.Long[strings.Index(c.Long, "Exit codes:"):], "\n")[1:] {
+		var n int
+		if _, err := fmt.Sscanf(line, "%d", &n); err == nil {
+			codes = append(codes, n)
+		}
+	}
+	if !slices.IsSorted(codes) || !slices.Contains(codes, 2) || !slices.Contains(codes, 130) {
+		t.Errorf("exit codes in --help: %v", codes)
 	}
 }
 
@@ -203,6 +216,15 @@ func TestCheckAgainstServer(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "sent x-api-key from MCP_API_KEY from the shell's environment") {
 			t.Errorf("the 401 does not say where the key came from:\n%s", out)
+		}
+	})
+
+	t.Run("arguments the schema refuses", func(t *testing.T) {
+		f, out, _, _ := testFactory(t, dir)
+		err := executeCheck(t, f, nil, srv.URL+"/mcp", "--call", "say_hello", "--args", `{"name":5}`)
+		var h Hinter
+		if !errors.As(err, &h) || !strings.Contains(h.Hint(), "before the tool ran") || strings.Contains(out.String(), "the tool ran and reported") {
+			t.Errorf("%v\n%s", err, out)
 		}
 	})
 

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -135,7 +136,7 @@ func (o *connectOptions) validate() error {
 	case o.Client == "":
 		return FlagErrorf("name a client: %s, or all (see `mcpctl connect --list`)", strings.Join(connect.ClientNames(), ", "))
 	case o.Client != connectAll && !slices.Contains(connect.ClientNames(), o.Client):
-		return FlagErrorf("unknown client %q: use one of %s, or all", o.Client, strings.Join(connect.ClientNames(), ", "))
+		return FlagErrorf("unknown client %q%s: use one of %s, or all", o.Client, didYouMean(o.Client, append(connect.ClientNames(), connectAll)), strings.Join(connect.ClientNames(), ", "))
 	}
 	if o.Scope != "" && o.Scope != string(connect.ScopeProject) && o.Scope != string(connect.ScopeUser) {
 		return FlagErrorf("--scope must be project or user, not %q", o.Scope)
@@ -397,7 +398,7 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 	if res.DryRun && (res.Action == connect.Created || res.Action == connect.Updated || res.Action == connect.Removed) {
 		verb = "would be " + verb
 	}
-	where := displayPath(cwd, home, res.Path)
+	where := displayPath(res.Scope, cwd, home, res.Path)
 	switch {
 	case res.Action == connect.Manual:
 		fmt.Fprintf(w, "%s: add the connector by hand:\n", res.Client)
@@ -410,7 +411,7 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 		fmt.Fprintf(w, "%s (%s): %s %s (entry %q → %s)\n", res.Client, res.Scope, verb, where, res.Name, res.URL)
 	}
 	if res.Backup != "" {
-		fmt.Fprintf(w, "  previous file saved as %s\n", displayPath(cwd, home, res.Backup))
+		fmt.Fprintf(w, "  previous file saved as %s\n", displayPath(res.Scope, cwd, home, res.Backup))
 	}
 	for _, v := range res.Export {
 		fmt.Fprintf(w, "  set %s where the client runs, from .env: %s\n", v, serverenv.ExportCommand(v, filepath.Join(cwd, envfile.Name)))
@@ -423,13 +424,13 @@ func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
 	}
 }
 
-// displayPath shows paths inside the project relative to it, and those in the home
-// directory as ~/….
-func displayPath(cwd, home, p string) string {
+// displayPath shows a project file relative to the project, and a user file as ~/… or
+// absolute: never relative, which from ~ or / would read like a project file.
+func displayPath(scope connect.Scope, cwd, home, p string) string {
 	if p == "" {
 		return ""
 	}
-	if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(cwd, p); err == nil && !strings.HasPrefix(rel, "..") && scope != connect.ScopeUser {
 		return rel
 	}
 	if home != "" {
@@ -462,6 +463,8 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 		enc.SetIndent("", "  ")
 		return enc.Encode(statuses)
 	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT\tSCOPE\tSTATE\tFILE")
 	for _, st := range statuses {
 		state := "not configured"
 		switch {
@@ -474,13 +477,13 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 		case !st.Installed && !st.Exists:
 			state = "not installed"
 		}
-		path := displayPath(cwd, env.Home, st.Path)
+		path := displayPath(st.Scope, cwd, env.Home, st.Path)
 		if path == "" {
 			path = "-"
 		}
-		fmt.Fprintf(opts.IO.Out, "%-15s %-8s %-30s %s\n", st.Client, st.Scope, state, path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", st.Client, st.Scope, state, path)
 	}
-	return nil
+	return tw.Flush()
 }
 
 // hintError is an error with the next step to take.

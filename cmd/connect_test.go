@@ -309,3 +309,32 @@ func TestConnectLocalPort(t *testing.T) {
 		}
 	}
 }
+
+// --list from the home directory: user files read as ~/…, never as relative paths that
+// look like project files; one header, every column aligned (claude-ai's too).
+func TestConnectListFromHome(t *testing.T) {
+	f, out, _, _, home := connectProject(t, "")
+	f.Getwd = func() (string, error) { return home, nil }
+	if err := os.MkdirAll(filepath.Join(home, ".cursor"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := executeConnect(t, f, nil, "--list"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "CLIENT") || !strings.Contains(lines[0], "FILE") {
+		t.Fatalf("no header:\n%s", out)
+	}
+	col := strings.Index(lines[0], "FILE")
+	for _, l := range lines[1:] {
+		if len(l) <= col || l[col-1] != ' ' || l[col] == ' ' {
+			t.Errorf("FILE column not at %d in %q", col, l)
+		}
+		if strings.Contains(l, " user ") && !strings.Contains(l, "~/") && !strings.HasSuffix(l, "-") && !strings.Contains(l, " /") {
+			t.Errorf("user-scope file not shown as ~/… or absolute: %q", l)
+		}
+	}
+	if !strings.Contains(out.String(), "~/.cursor/mcp.json") {
+		t.Errorf("list:\n%s", out)
+	}
+}

@@ -15,7 +15,7 @@ does not work is rolled back. Heroku is the platform supported so far.`,
   mcpctl deploy heroku --dry-run`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return FlagErrorf("unknown platform %q: mcpctl can deploy to heroku", args[0])
+				return FlagErrorf("unknown platform %q%s: mcpctl can deploy to heroku", args[0], didYouMean(args[0], []string{"heroku"}))
 			}
 			return FlagErrorf("name a platform: mcpctl deploy heroku")
 		},

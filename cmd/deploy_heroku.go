@@ -23,6 +23,7 @@ import (
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/probe"
+	"github.com/mcpctl/mcpctl/serverenv"
 )
 
 type deployHerokuOptions struct {
@@ -222,7 +223,7 @@ func herokuSurfaceGate(opts *deployHerokuOptions, dir string, project *config.Fi
 			if err != nil {
 				return "", err
 			}
-			return strings.TrimSuffix(base, "/") + project.Server.Path, nil
+			return serverenv.EndpointURL(base, project.Server.Path), nil
 		}}
 }
 

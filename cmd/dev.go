@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
@@ -16,6 +19,7 @@ import (
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/playground"
 	"github.com/mcpctl/mcpctl/runner"
 	"github.com/mcpctl/mcpctl/serverenv"
 )
@@ -49,9 +53,17 @@ for every mcpctl command, an MCP_API_KEY exported in the shell wins over .env's 
 keys keep working too). An OAuth server's local resource URL follows --port.
 
 On a terminal this shows a live dashboard (keys: r rebuild, c clear, l last crash, k show
-the key, q quit); otherwise (or with --no-tui) it prints the same events as lines on
+the key, o open the playground, q quit); otherwise (or with --no-tui) it prints the same events as lines on
 stderr, one per request. After each build it points out tools declared in tools/ that are
-never registered with mcp.AddTool. Ctrl-C stops the server and every process it started.`,
+never registered with mcp.AddTool. After each reload the tools are compared with the
+previous generation's and breaking changes are pointed out.
+
+The playground (the link printed at start, /_mcpctl/ on the dev address with a per-run
+token) lists the tools with forms made from their schemas, calls them with the project's
+key (which never reaches the browser) and shows results, progress, timing, the raw
+JSON-RPC, the request log, build errors, the last crash and each reload's tool changes.
+
+Ctrl-C stops the server and every process it started.`,
 		Example: `  mcpctl dev
   mcpctl dev --port 8080
   mcpctl dev --no-tui`,
@@ -95,31 +107,60 @@ func runDev(ctx context.Context, opts *devOptions) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The playground tells the view about each new tool list; the view is made later.
+	var viewMu sync.Mutex
+	var toView func(devtui.SurfaceMsg)
+	pg, err := playground.New(playground.Options{OnSurface: func(s playground.Surface) {
+		viewMu.Lock()
+		f := toView
+		viewMu.Unlock()
+		if f != nil {
+			f(surfaceMsg(s))
+		}
+	}})
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
 	r, err := runner.Start(ctx, runner.Options{
-		Dir:      dir,
-		Port:     port,
-		Path:     cfg.Server.Path,
-		Executor: opts.Exec,
-		Env:      func() ([]string, error) { return devEnv(dir, port, opts.Getenv) },
-		Package:  mainPackage(dir, cfg.Project.Name),
+		ExtraPrefix:  playground.Prefix,
+		ExtraHandler: pg.Handler(),
+		Dir:          dir,
+		Port:         port,
+		Path:         cfg.Server.Path,
+		Executor:     opts.Exec,
+		Env:          func() ([]string, error) { return devEnv(dir, port, opts.Getenv) },
+		Package:      mainPackage(dir, cfg.Project.Name),
+		// A replaced process drains its own calls on SIGTERM, within drain_timeout:
+		// SIGKILL only after that, so a cut call still gets its error.
+		StopTimeout: cfg.Server.DrainTimeout.Duration + 2*time.Second,
 		// A tool file without its mcp.AddTool line compiles and is silently absent.
 		AfterBuild: func() []string { return doctor.UnregisteredTools(dir) },
 	})
 	if err != nil {
 		return err
 	}
+	pg.SetAddr(r.Addr())
+	events := observed(r.Events(), pg.Observe)
 
 	if opts.NoTUI || !opts.IO.IsStdoutTTY() || !opts.IO.IsStderrTTY() {
-		p := &devtui.Printer{W: opts.IO.ErrOut, ServerOutput: true, Requests: true}
-		p.Run(r.Events()) // until the runner stops (Ctrl-C cancels ctx)
+		p := &devtui.Printer{W: opts.IO.ErrOut, ServerOutput: true, Requests: true, PlaygroundURL: pg.URL()}
+		viewMu.Lock()
+		toView = p.Surface
+		viewMu.Unlock()
+		p.Run(events) // until the runner stops (Ctrl-C cancels ctx)
 		return r.Wait()
 	}
 
-	prog := tea.NewProgram(devtui.New(r.Events(), devtui.Options{Rebuild: r.Rebuild}),
+	prog := tea.NewProgram(devtui.New(events, devtui.Options{Rebuild: r.Rebuild, PlaygroundURL: pg.URL(),
+		OpenURL: func(url string) error { return openBrowser(ctx, opts.Exec, url) }}),
 		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.ErrOut), tea.WithAltScreen(), tea.WithContext(ctx))
+	viewMu.Lock()
+	toView = func(m devtui.SurfaceMsg) { prog.Send(m) }
+	viewMu.Unlock()
 	_, uiErr := prog.Run()
 	cancel()
-	for range r.Events() { // let the runner finish reporting while it stops
+	for range events { // let the runner finish reporting while it stops
 	}
 	if err := r.Wait(); err != nil {
 		return err
@@ -128,6 +169,38 @@ func runDev(ctx context.Context, opts *devOptions) error {
 		return uiErr
 	}
 	return nil
+}
+
+// observed passes every event to observe on its way to the view.
+func observed(in <-chan runner.Event, observe func(runner.Event)) <-chan runner.Event {
+	out := make(chan runner.Event, 64)
+	go func() {
+		defer close(out)
+		for ev := range in {
+			observe(ev)
+			out <- ev
+		}
+	}()
+	return out
+}
+
+// surfaceMsg is a playground tool list as the terminal views show it.
+func surfaceMsg(s playground.Surface) devtui.SurfaceMsg {
+	return devtui.SurfaceMsg{Time: s.Time, Gen: s.Gen, First: s.First, Tools: len(s.Tools),
+		Summary: s.Diff.Summary(), Lines: s.Diff.Lines(), Breaking: s.Diff.Breaking, Err: s.Error}
+}
+
+// openBrowser opens url in the user's browser.
+func openBrowser(ctx context.Context, exec executor.Executor, url string) error {
+	c := executor.Cmd{Name: "xdg-open", Args: []string{url}}
+	switch runtime.GOOS {
+	case "darwin":
+		c = executor.Cmd{Name: "open", Args: []string{url}}
+	case "windows":
+		c = executor.Cmd{Name: "rundll32", Args: []string{"url.dll,FileProtocolHandler", url}}
+	}
+	_, err := exec.Run(ctx, c)
+	return err
 }
 
 // devEnv is the server's environment from mcpctl.toml and .env, read again for every

@@ -18,6 +18,7 @@ import (
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/toolsurface"
 )
 
@@ -164,7 +165,7 @@ func (o *diffOptions) side(ctx context.Context, cwd, spec string) ([]toolsurface
 		if err != nil {
 			return nil, "", err
 		}
-		endpoint := strings.TrimSuffix(base, "/") + cfg.Server.Path
+		endpoint := serverenv.EndpointURL(base, cfg.Server.Path)
 		tools, err := toolsurface.Fetch(ctx, endpoint, o.requestHeader(cwd), nil)
 		return tools, "deployed " + endpoint, err
 	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
@@ -197,13 +198,10 @@ func (o *diffOptions) requestHeader(cwd string) http.Header {
 	if h.Get("x-api-key") != "" || h.Get("Authorization") != "" {
 		return h
 	}
-	key := o.Getenv(o.KeyEnv)
-	if key == "" {
-		vars, _ := envfile.Read(filepath.Join(cwd, envfile.Name))
-		key = vars[o.KeyEnv]
-	}
-	if key != "" {
-		h.Set("x-api-key", key)
+	// The one key order (serverenv); an unreadable .env just means no key here.
+	k, _ := serverenv.ResolveKey(serverenv.KeyRequest{Var: o.KeyEnv, Getenv: o.Getenv, EnvFile: filepath.Join(cwd, envfile.Name)})
+	if k.Found() {
+		h.Set(serverenv.HeaderAPIKey, k.Value)
 	}
 	return h
 }

@@ -12,8 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -239,7 +239,8 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			fmt.Fprintln(out, "No keys in .env. Create one with `mcpctl keys new`.")
 			return nil
 		}
-		fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", "NAME", "STATE", "FINGER", "CREATED", "VARIABLE", "ACTIVE")
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tSTATE\tFINGERPRINT\tCREATED\tVARIABLE\tACTIVE")
 		unknown := 0
 		for _, k := range list {
 			created := "unknown"
@@ -249,7 +250,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			switch k.State {
 			case "unknown":
 				unknown++
-				fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
 				continue
 			case "revoking":
 				where := "no longer on " + project.Deploy.Heroku.App
@@ -258,7 +259,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 				} else if *k.Deployed {
 					where = "STILL ACCEPTED by " + project.Deploy.Heroku.App + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
 				}
-				fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
 				continue
 			}
 			active := "local"
@@ -269,7 +270,10 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 					active += " (not on " + project.Deploy.Heroku.App + ")"
 				}
 			}
-			fmt.Fprintf(out, "%-12s %-9s %-8s %-20s %-22s %s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
 		}
 		if unknown > 0 {
 			fmt.Fprintf(out, "\nUnknown: the app accepts %d key(s) this .env does not hold (a teammate's, CI's, another clone's).\nmcpctl keeps them; `--drop-unknown` on keys new/rotate/revoke or deploy (--drop-unknown-keys) removes them.\n", unknown)
@@ -287,6 +291,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		} else if res.Resumed {
 			fmt.Fprintln(errOut, "Finished an interrupted rotation.")
 		}
+		if store.Platform == nil {
+			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
+		}
 		fmt.Fprintf(out, "Rotated key %q: %s → %s (%s in .env)\n", res.Name, res.Old.Fingerprint, res.New.Fingerprint, res.New.Var)
 		if res.Revoked {
 			fmt.Fprintf(out, "The old key %s no longer works%s.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project))
@@ -294,7 +301,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			fmt.Fprintf(out, "The old key %s keeps working%s until `mcpctl keys revoke --previous%s`.\n", res.Old.Fingerprint, deployedNote(res.Deployed, project), nameSuffix(res.Name))
 		}
 		fmt.Fprintf(out, "\nClients read the key from $%s: set the new value where they run, and restart them:\n  %s\n", res.New.Var, serverenv.ExportCommand(res.New.Var, filepath.Join(dir, envfile.Name)))
-		fmt.Fprintf(out, "the configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
+		fmt.Fprintf(out, "The configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
 		if res.Name == keystore.DefaultName {
 			reportClients(ctx, opts, dir, project, store, res)
 		}
@@ -323,10 +330,10 @@ func reportClients(ctx context.Context, opts *keysOptions, dir string, project *
 	if err != nil {
 		return
 	}
-	urls := []string{"http://127.0.0.1:" + strconv.Itoa(project.Server.Port) + project.Server.Path}
+	urls := []string{serverenv.LocalURL(project.Server.Port, project.Server.Path)}
 	if store.Platform != nil {
 		if base, err := store.Platform.WebURL(ctx); err == nil {
-			urls = append(urls, strings.TrimSuffix(base, "/")+project.Server.Path)
+			urls = append(urls, serverenv.EndpointURL(base, project.Server.Path))
 		}
 	}
 	out := opts.IO.Out

@@ -211,3 +211,52 @@ func TestKeysNewWithoutName(t *testing.T) {
 		t.Fatal(".env changed by a refused keys new")
 	}
 }
+
+// keys list shows a key the app accepts that .env lacks as unknown, with its fingerprint.
+func TestKeysListShowsUnknownKeys(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"unk\"\n[deploy.heroku]\napp = \"unk\"\n"), 0o644)
+	mine, _ := keys.Generate()
+	teammate, _ := keys.Generate()
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("MCP_API_KEY="+mine+"\n"), 0o600)
+	f, out, _, stub := testFactory(t, dir)
+	stub.On("heroku", []string{"config", "-a", "unk", "--json"}, executor.Result{Stdout: []byte(`{"MCP_API_KEY_HASHES":"` + keys.Hash(mine) + "," + keys.Hash(teammate) + `"}`)}, nil)
+	if err := execute(t, f, "keys", "list"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "unknown") || !strings.Contains(out.String(), keys.Fingerprint(teammate)) || !strings.Contains(out.String(), "not in this .env") {
+		t.Fatalf("keys list:\n%s", out)
+	}
+}
+
+// keys list has a readable header; after a rotation the previous key keeps its creation
+// date; a rotation without a deployed app says the keys are local only.
+func TestKeysListAfterRotation(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"rot-demo\"\n"), 0o644)
+	f, out, errOut, _ := testFactory(t, dir)
+	if err := execute(t, f, "keys", "new"); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if err := execute(t, f, "keys", "rotate"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "no deployed app, so keys are local only") {
+		t.Errorf("rotate without an app:\n%s", errOut)
+	}
+	out.Reset()
+	if err := execute(t, f, "keys", "list"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "FINGERPRINT") || strings.Contains(out.String(), "unknown") {
+		t.Errorf("keys list:\n%s", out)
+	}
+	col := strings.Index(lines[0], "CREATED")
+	for _, l := range lines[1:] {
+		if len(l) <= col || l[col-1] != ' ' || l[col] == ' ' {
+			t.Errorf("CREATED column not at %d in %q", col, l)
+		}
+	}
+}

@@ -20,6 +20,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate("mcpctl {{.Version}}\n")
+	root.SetUsageTemplate(usageTemplate(root))
 	// --version without cobra's -v shorthand: -v means --verbose where it exists (bridge).
 	root.Flags().Bool("version", false, "print mcpctl's version")
 	root.SetOut(f.IOStreams.Out)
@@ -40,6 +41,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newConnectCmd(f, nil))
 	root.AddCommand(newBridgeCmd(f, nil))
 	root.AddCommand(newDiffCmd(f, nil))
+	root.AddCommand(newAddCmd(f))
 	root.AddCommand(newCompletionCmd(f))
 	root.AddCommand(newVersionCmd(f))
 	return root

@@ -214,9 +214,7 @@ func (d *jsonDoc) syncInput(r Request) error {
 		}
 	}
 	if idx >= 0 && !bytes.Contains(d.root.Pack(), []byte("${input:"+id+"}")) {
-		if len(arr.Elements) == 1 {
-			return d.remove("/inputs") // it held only ours
-		}
+		// Only our element goes: an "inputs" array may be the user's, even when empty.
 		return d.remove(fmt.Sprintf("/inputs/%d", idx))
 	}
 	return nil

@@ -521,8 +521,25 @@ func TestVSCodeInputLifecycle(t *testing.T) {
 	}
 	b.Remove = true
 	apply(t, b)
-	if doc := string(read(t, path)); strings.Contains(doc, "mcp-api-key") || strings.Contains(doc, "inputs") {
+	if doc := string(read(t, path)); strings.Contains(doc, "mcp-api-key") {
 		t.Errorf("input left behind:\n%s", doc)
+	}
+}
+
+// A user's own (empty) "inputs" array survives connect and --remove.
+func TestVSCodeRemoveKeepsTheUsersInputs(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(f.proj, ".vscode", "mcp.json")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	orig := "{\n  \"servers\": {},\n  \"inputs\": []\n}\n"
+	writeFile(t, path, orig, 0o644)
+	r := f.req(VSCode)
+	apply(t, r)
+	r.Remove = true
+	apply(t, r)
+	doc := string(read(t, path))
+	if !strings.Contains(doc, `"inputs": []`) || strings.Contains(doc, "mcp-api-key") {
+		t.Errorf("after connect and --remove:\n%s", doc)
 	}
 }
 

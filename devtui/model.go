@@ -36,6 +36,9 @@ type Options struct {
 	// Renderer styles the output; tests pass one with a fixed colour profile. nil uses
 	// lipgloss's default renderer.
 	Renderer *lipgloss.Renderer
+	// PlaygroundURL is the browser playground's link; o opens it with OpenURL.
+	PlaygroundURL string
+	OpenURL       func(url string) error
 }
 
 // EventMsg carries one runner event into Update.
@@ -87,6 +90,9 @@ type Model struct {
 	showCrash  bool     // l: the last crash's output replaces the panel
 	notices    []string // runner.Error messages since the last ready generation or c
 	toolNotes  []string // what the last successful build's checks found
+	play       string
+	openURL    func(string) error
+	surface    *SurfaceMsg // the last tool-list change
 	width      int
 	height     int
 	stopped    bool
@@ -101,6 +107,8 @@ func New(events <-chan runner.Event, opts Options) Model {
 	return Model{
 		events:  events,
 		rebuild: opts.Rebuild,
+		play:    opts.PlaygroundURL,
+		openURL: opts.OpenURL,
 		st:      newStyles(r),
 		state:   StateStarting,
 		width:   100,
@@ -135,6 +143,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case EventMsg:
 		m = m.apply(msg.Event)
 		return m, waitEvent(m.events)
+	case SurfaceMsg:
+		if msg.Err != "" || msg.First || len(msg.Lines) > 0 || m.surface == nil {
+			m.surface = &msg
+		}
+	case openedMsg:
+		if msg.err != nil {
+			m.notices = append(m.notices, "opening the playground: "+msg.err.Error()+"; open "+m.play+" yourself")
+		}
 	}
 	return m, nil
 }
@@ -162,6 +178,11 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.showCrash = !m.showCrash && m.lastCrash != nil
 	case "k":
 		m.showKey = !m.showKey
+	case "o":
+		if m.openURL != nil && m.play != "" {
+			open, url := m.openURL, m.play
+			return m, func() tea.Msg { return openedMsg{err: open(url)} }
+		}
 	case "up":
 		m.scroll = min(m.scroll+1, max(len(m.log)-1, 0))
 	case "down":
@@ -318,6 +339,12 @@ func (m Model) header() []string {
 		counts += " · " + count(m.restarts, "restart", "restarts") + " after a crash"
 	}
 	lines = append(lines, st.label.Render("Build")+build+st.dim.Render(counts))
+	if m.play != "" {
+		lines = append(lines, st.label.Render("Play")+m.play+st.dim.Render("  (o: open in the browser)"))
+	}
+	if m.surface != nil {
+		lines = append(lines, m.surfaceLines()...)
+	}
 	// The last crash, unless the panel below is showing it anyway.
 	if c := m.lastCrash; c != nil && (m.showCrash || m.panelKind == panelBuild || m.panelGen != c.gen) {
 		lines = append(lines, st.label.Render("Crash")+st.bad.Render(fmt.Sprintf("%s generation %d: %s", c.at.Format("15:04:05"), c.gen, c.status))+
@@ -352,10 +379,58 @@ func (m Model) authLine() string {
 
 func (m Model) footer() string {
 	keys := "r rebuild · c clear · "
+	if m.play != "" {
+		keys += "o playground · "
+	}
 	if m.lastCrash != nil {
 		keys += "l last crash · "
 	}
 	return m.st.dim.Render(keys + "k show/hide key · ↑/↓ scroll · q quit")
+}
+
+// maxSurfaceLines bounds the tool changes shown under the header; the playground has all.
+const maxSurfaceLines = 6
+
+// surfaceLines say how the tools changed with the last reload, breaking changes first.
+func (m Model) surfaceLines() []string {
+	st, s := m.st, m.surface
+	switch {
+	case s.Err != "":
+		return []string{st.label.Render("Tools") + st.warn.Render(fmt.Sprintf("generation %d: %s", s.Gen, s.Err))}
+	case s.First || len(s.Lines) == 0:
+		return []string{st.label.Render("Tools") + fmt.Sprintf("%d %s", s.Tools, plural(s.Tools, "tool", "tools")) + st.dim.Render(fmt.Sprintf(" (generation %d)", s.Gen))}
+	}
+	style := st.ok
+	if s.Breaking {
+		style = st.bad
+	}
+	lines := []string{st.label.Render("Tools") + style.Render(fmt.Sprintf("generation %d: %s", s.Gen, s.Summary))}
+	changes := slices.Clone(s.Lines)
+	slices.SortStableFunc(changes, func(a, b string) int {
+		return boolRank(strings.HasSuffix(b, "(breaking)")) - boolRank(strings.HasSuffix(a, "(breaking)"))
+	})
+	width := max(m.width, 20)
+	for i, l := range changes {
+		if i == maxSurfaceLines-1 && len(changes) > maxSurfaceLines {
+			lines = append(lines, st.dim.Render(fmt.Sprintf("         … %d more (o: the playground shows all)", len(changes)-i)))
+			break
+		}
+		ls := st.dim
+		if strings.HasSuffix(l, "(breaking)") {
+			ls = st.bad
+		}
+		for _, w := range wrap("         "+l, width, "           ") {
+			lines = append(lines, ls.Render(w))
+		}
+	}
+	return lines
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // panelLines is the problem panel (or, after l, the last crash's output), wrapped to the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mcpctl/mcpctl/keys"
@@ -19,6 +20,10 @@ type Printer struct {
 	ServerOutput bool
 	// Requests prints one line per proxied request.
 	Requests bool
+	// PlaygroundURL, when set, is printed after the address: the browser playground.
+	PlaygroundURL string
+
+	mu sync.Mutex // Surface may be called from another goroutine than Print
 
 	lastAuth runner.Auth
 	serving  int // generation serving now, 0 for none
@@ -33,9 +38,14 @@ func (p *Printer) Run(events <-chan runner.Event) {
 
 // Print writes the lines for one event (some events print nothing).
 func (p *Printer) Print(ev runner.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	switch ev := ev.(type) {
 	case runner.Listening:
 		p.line(ev.Time, "serving %s (changes rebuild and reload; Ctrl-C stops)", ev.URL)
+		if p.PlaygroundURL != "" {
+			p.line(ev.Time, "playground: %s", p.PlaygroundURL)
+		}
 	case runner.BuildStarted:
 		p.line(ev.Time, "building generation %d (%s)", ev.Gen, ev.Reason)
 	case runner.BuildSucceeded:

@@ -31,8 +31,16 @@ func TestBridgeToGeneratedServer(t *testing.T) {
 		t.Errorf("server info %+v", cs.InitializeResult().ServerInfo)
 	}
 	tools, err := cs.ListTools(ctx, nil)
-	if err != nil || len(tools.Tools) != 2 {
-		t.Fatalf("tools/list through the bridge: %v %v", tools, err)
+	if err != nil {
+		t.Fatalf("tools/list through the bridge: %v", err)
+	}
+	names := map[string]bool{}
+	for _, tool := range tools.Tools {
+		names[tool.Name] = true
+	}
+	// The template's tool set grows; the bridge must pass through whatever the server lists.
+	if !names["say_hello"] || !names["get_weather"] {
+		t.Fatalf("tools/list through the bridge lacks the template's tools: %v", names)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Lin"}})
 	if err != nil || res.IsError || res.Content[0].(*mcp.TextContent).Text != "Hello, Lin!" {

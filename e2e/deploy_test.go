@@ -48,6 +48,9 @@ type fakeState struct {
 	Taken    []string                   `json:"taken,omitempty"`
 	Fail     map[string]string          `json:"fail,omitempty"`
 	Apps     map[string]json.RawMessage `json:"apps,omitempty"`
+	Calls    int                        `json:"calls,omitempty"`
+	FaultAt  int                        `json:"fault_at,omitempty"`
+	Fault    string                     `json:"fault,omitempty"`
 }
 
 type fakeApp struct {

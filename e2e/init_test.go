@@ -91,8 +91,8 @@ func TestInitBuildServe(t *testing.T) {
 	for _, tool := range tools.Tools {
 		names[tool.Name] = true
 	}
-	if !names["say_hello"] || !names["get_weather"] || len(names) != 2 {
-		t.Errorf("tools %v, want say_hello and get_weather", names)
+	if !names["say_hello"] || !names["get_weather"] || !names["long_task"] || len(names) != 3 {
+		t.Errorf("tools %v, want say_hello, get_weather and long_task", names)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Grace"}})
 	if err != nil {

@@ -376,13 +376,18 @@ func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResul
 
 	// (3) .env switches to the new key.
 	set = map[string]string{v: next}
+	comments := map[string]string{v: createdComment(s.now())}
 	unset := []string{pv}
 	if now {
 		unset = append(unset, ov)
 	} else {
 		set[ov] = old
+		// The old key keeps its creation date as the previous one.
+		if c, err := envfile.Comments(s.envPath()); err == nil && c[v] != "" {
+			comments[ov] = c[v]
+		}
 	}
-	if err := envfile.UpdateWithComments(s.envPath(), set, map[string]string{v: createdComment(s.now())}, unset...); err != nil {
+	if err := envfile.UpdateWithComments(s.envPath(), set, comments, unset...); err != nil {
 		return res, err
 	}
 	res.New = Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(next), State: "active"}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -94,9 +95,12 @@ func (c Class) ExitCode() int {
 }
 
 // ExitCodeHelp renders ExitCodes as an indented table for a command's --help text.
-func ExitCodeHelp() string {
+// extra adds a command's own codes (usage, interrupted); the table stays in numeric order.
+func ExitCodeHelp(extra ...ExitCodeDoc) string {
 	var b strings.Builder
-	for _, d := range ExitCodes() {
+	docs := append(ExitCodes(), extra...)
+	slices.SortStableFunc(docs, func(a, b ExitCodeDoc) int { return a.Code - b.Code })
+	for _, d := range docs {
 		name := string(d.Class)
 		if name == "" {
 			name = "ok"

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,7 +32,7 @@ func TestGeneratedServer(t *testing.T) {
 		if r.Server.Name != "checkme" || !r.Server.Stateless || r.Auth.Mode != "apikey" {
 			t.Errorf("server %+v, auth %+v", r.Server, r.Auth)
 		}
-		if strings.Join(r.Tools, ",") != "get_weather,say_hello" && strings.Join(r.Tools, ",") != "say_hello,get_weather" {
+		if tools := slices.Sorted(slices.Values(r.Tools)); strings.Join(tools, ",") != "get_weather,long_task,say_hello" {
 			t.Errorf("tools %v", r.Tools)
 		}
 		if r.ToolCall.Text != "Hello, Grace!" {
@@ -61,6 +62,32 @@ func TestGeneratedServer(t *testing.T) {
 		}
 		if r.Server.Stateless || r.Server.SessionID == "" {
 			t.Errorf("server %+v, want a session", r.Server)
+		}
+	})
+
+	t.Run("long call: progress and first byte", func(t *testing.T) {
+		for _, stateless := range []string{"true", "false"} {
+			base := proj.Start(t, "MCP_API_KEY="+key, "MCP_STATELESS="+stateless, "MCP_STREAM_FIRST_BYTE=100ms")
+			o := testOptions(base+"/mcp", newFakeClock())
+			o.Key = key
+			o.Call = &ToolCall{Name: "long_task", Args: json.RawMessage(`{"seconds":1.5}`)}
+			var seen []Progress
+			o.OnProgress = func(p Progress) { seen = append(seen, p) }
+			r := run(t, o)
+			if !r.OK {
+				t.Fatalf("stateless=%s: not OK: %s", stateless, r.Summary)
+			}
+			tc := r.ToolCall
+			if len(seen) == 0 || tc.Progress != len(seen) || seen[0].Total != 1.5 || seen[0].Progress != 1 {
+				t.Errorf("stateless=%s: progress %+v, report %+v", stateless, seen, tc)
+			}
+			// The stream was committed before the result: the first byte came first.
+			if tc.FirstByteMS >= tc.ResultMS {
+				t.Errorf("stateless=%s: first byte %dms, result %dms", stateless, tc.FirstByteMS, tc.ResultMS)
+			}
+			if s := wantStep(t, r, StepToolsCall, StatusPass); !strings.Contains(s.Detail, "first byte") {
+				t.Errorf("step detail %q", s.Detail)
+			}
 		}
 	})
 

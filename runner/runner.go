@@ -46,6 +46,11 @@ type Options struct {
 	// as BuildSucceeded.Notices (e.g. tools that are declared but never registered).
 	AfterBuild func() []string
 
+	// ExtraHandler, when set, serves the URL paths under ExtraPrefix (e.g. "/_mcpctl/") on
+	// the dev address instead of the proxy (the playground of `mcpctl dev`).
+	ExtraPrefix  string
+	ExtraHandler http.Handler
+
 	Package    string   // package to build (default ".")
 	BuildFlags []string // extra `go build` flags, e.g. -tags
 	IgnoreDirs []string // directories (relative to Dir) not to watch, besides the defaults
@@ -193,6 +198,9 @@ func Start(ctx context.Context, opts Options) (*Runner, error) {
 	r.proxy = newProxy(r.emitLossy, opts.RequestTimeout, opts.MaxBodyBytes)
 	mux := http.NewServeMux()
 	mux.Handle("/", r.proxy)
+	if opts.ExtraHandler != nil && opts.ExtraPrefix != "" {
+		mux.Handle(opts.ExtraPrefix, opts.ExtraHandler)
+	}
 	r.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second, // no WriteTimeout: it would cut SSE streams

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -37,5 +38,36 @@ func TestValidateSuggestsValidNames(t *testing.T) {
 	p.Name, p.Module = "MyApp", "MyApp"
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), `"myapp"`) {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+// The backups `mcpctl connect` keeps (FILE.bak) stay out of git, so a deploy's `git add
+// --all` never commits them; the client configs themselves are the user's to commit.
+func TestGitIgnoreCoversConnectBackups(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	p := Project{Dir: dir, Name: "weather", Module: "github.com/you/weather", Path: "/mcp", Port: 8000, Auth: "apikey", Stateless: true}
+	plan, _, err := p.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(dir, plan); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("git", "-C", dir, "init", "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	ignored := func(path string) bool {
+		return exec.Command("git", "-C", dir, "check-ignore", "--quiet", "--no-index", path).Run() == nil
+	}
+	for _, bak := range []string{".cursor/mcp.json.bak", ".mcp.json.bak", ".vscode/mcp.json.bak", ".gemini/settings.json.bak"} {
+		if !ignored(bak) {
+			t.Errorf("%s is not git-ignored", bak)
+		}
+	}
+	if ignored(".cursor/mcp.json") {
+		t.Error(".cursor/mcp.json is ignored; it is the user's to commit")
 	}
 }

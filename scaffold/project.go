@@ -15,6 +15,7 @@ import (
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/templates"
 )
 
@@ -93,7 +94,7 @@ func (p Project) validateOAuth() []error {
 
 // LocalURL is the MCP endpoint's URL when the server runs locally.
 func (p Project) LocalURL() string {
-	return fmt.Sprintf("http://127.0.0.1:%d%s", p.Port, p.Path)
+	return serverenv.LocalURL(p.Port, p.Path)
 }
 
 // Plan renders the project in memory, the API key included, without writing anything.

@@ -9,12 +9,24 @@ import (
 	"github.com/mcpctl/mcpctl/keys"
 )
 
+// HeaderAPIKey is the header a generated server reads the API key from (it also takes
+// Authorization: Bearer).
+const HeaderAPIKey = "x-api-key"
+
 // Variables of the server contract that mcpctl sets beyond mcpctl.toml's (config.File.Env).
 const (
 	VarResourceURL = "MCP_RESOURCE_URL"
 	VarAPIKey      = keys.EnvVar
 	VarKeyHashes   = keys.HashesEnvVar
 )
+
+// ServerVars are the MCP_* variables the generated server reads (its config.go), the
+// contract mcpctl writes against; a test checks the templates read each of them.
+var ServerVars = []string{
+	"MCP_PATH", "MCP_AUTH", "MCP_STATELESS", "MCP_ALLOWED_ORIGINS", "MCP_ALLOW_UNAUTHENTICATED",
+	"MCP_LISTEN_ADDR", "MCP_MAX_PENDING_CONNS", VarAPIKey, VarKeyHashes,
+	VarResourceURL, "MCP_OAUTH_ISSUER", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL",
+}
 
 // LocalEnv is the environment a locally served server gets on top of the shell's: the
 // settings of mcpctl.toml, then the variables of .env (dotenv), which win over both; the

@@ -70,3 +70,25 @@ func Set(name string) (fs.FS, error) {
 	}
 	return fs.Sub(sets, name)
 }
+
+//go:embed tool
+var toolSets embed.FS
+
+// ToolKinds are the kinds of tool `mcpctl add tool` writes, the default first.
+func ToolKinds() []string { return []string{"basic", "http", "progress"} }
+
+// Tool returns the templates of one tool kind: the tool's file and its test.
+func Tool(kind string) (code, test string, err error) {
+	if !slices.Contains(ToolKinds(), kind) {
+		return "", "", fmt.Errorf("no tool kind %q (there is: basic, http, progress)", kind)
+	}
+	c, err := toolSets.ReadFile("tool/" + kind + ".go.tmpl")
+	if err != nil {
+		return "", "", err
+	}
+	t, err := toolSets.ReadFile("tool/" + kind + "_test.go.tmpl")
+	if err != nil {
+		return "", "", err
+	}
+	return string(c), string(t), nil
+}

@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/executor"
@@ -220,5 +222,45 @@ func TestDeployConfigForOAuth(t *testing.T) {
 	want := DesiredConfig(f, nil)
 	if _, ok := want["MCP_API_KEY_HASHES"]; ok {
 		t.Error("DesiredConfig gives an OAuth project key hashes")
+	}
+}
+
+// hangingExec never finishes a command on its own: it waits until the client has said it
+// is waiting, then reports the timeout the command carried.
+type hangingExec struct {
+	executor.Stub
+	waited chan struct{}
+	got    executor.Cmd
+}
+
+func (h *hangingExec) Run(ctx context.Context, cmd executor.Cmd) (executor.Result, error) {
+	h.got = cmd
+	select {
+	case <-h.waited:
+	case <-ctx.Done():
+		return executor.Result{}, ctx.Err()
+	}
+	return executor.Result{}, &executor.TimeoutError{Cmd: cmd, After: cmd.Timeout}
+}
+
+// A hanging heroku call is bounded, announced while it runs, and its error names it and
+// counts as a timeout (exit 124).
+func TestHangingCallTimesOutNamed(t *testing.T) {
+	h := &hangingExec{waited: make(chan struct{})}
+	var once sync.Once
+	var calls []string
+	c := &Client{Exec: h, AppName: "weather", Timeout: 7 * time.Second, WaitEvery: time.Millisecond,
+		Waiting: func(call string, _ time.Duration) {
+			once.Do(func() { calls = append(calls, call); close(h.waited) })
+		}}
+	_, err := c.Config(context.Background())
+	if h.got.Timeout != 7*time.Second {
+		t.Errorf("the call carried timeout %v", h.got.Timeout)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "heroku config") || !strings.Contains(hint(err), "again") {
+		t.Fatalf("got %v (hint %q)", err, hint(err))
+	}
+	if len(calls) != 1 || calls[0] != "heroku config" {
+		t.Fatalf("waiting reported %v", calls)
 	}
 }

@@ -36,6 +36,15 @@ type State struct {
 	// Fail makes a subcommand (such as "config:set") fail with this stderr and exit 1;
 	// "build" makes the remote reject pushes with this build output.
 	Fail map[string]string `json:"fail"`
+
+	// Calls counts invocations. When it reaches FaultAt, Fault happens to that call:
+	// "fail" (exit 1, nothing applied), "fail-after" (applied, then exit 1), "kill-before"
+	// and "kill-after" (SIGKILL to the calling process, mcpctl, before or after applying),
+	// "die-before" and "die-after" (the CLI SIGKILLs itself), "hang-before" and
+	// "hang-after" (never returns, until killed).
+	Calls   int    `json:"calls"`
+	FaultAt int    `json:"fault_at,omitempty"`
+	Fault   string `json:"fault,omitempty"`
 }
 
 // App is one fake app.
@@ -47,6 +56,8 @@ type App struct {
 	Releases []Release         `json:"releases"` // oldest first
 	PID      int               `json:"pid"`
 	WebDynos int               `json:"web_dynos"`
+	// DynoSize is the web dynos' size as the Platform API names it; "Basic" when empty.
+	DynoSize string `json:"dyno_size,omitempty"`
 }
 
 // Release is one release; Slug is the built directory, empty for config-only releases.
@@ -71,11 +82,41 @@ func main() {
 	if err != nil {
 		fail(err.Error())
 	}
+	st.Calls++
+	fault := ""
+	if st.FaultAt > 0 && st.Calls == st.FaultAt {
+		fault = st.Fault
+	}
+	if strings.HasSuffix(fault, "-before") || fault == "fail" {
+		if err := save(dir, st); err != nil {
+			fail(err.Error())
+		}
+		injure(fault)
+	}
 	code := dispatch(dir, st, os.Args[1:])
 	if err := save(dir, st); err != nil {
 		fail(err.Error())
 	}
+	injure(fault)
 	os.Exit(code)
+}
+
+// injure does what a fault says to the running call; it returns for no fault.
+func injure(fault string) {
+	switch strings.TrimSuffix(strings.TrimSuffix(fault, "-before"), "-after") {
+	case "fail":
+		fmt.Fprintln(os.Stderr, " ›   Error: fault injected (connection reset)")
+		os.Exit(1)
+	case "kill":
+		_ = syscall.Kill(os.Getppid(), syscall.SIGKILL)
+		os.Exit(1)
+	case "die":
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	case "hang":
+		for { // a bare select{} would be a detected deadlock, not a hang
+			time.Sleep(time.Hour)
+		}
+	}
 }
 
 func dispatch(dir string, st *State, args []string) int {
@@ -110,7 +151,11 @@ func dispatch(dir string, st *State, args []string) int {
 		}
 		dynos := []map[string]string{}
 		for i := 1; i <= app.WebDynos; i++ {
-			dynos = append(dynos, map[string]string{"name": fmt.Sprintf("web.%d", i), "type": "web", "state": "up"})
+			size := app.DynoSize
+			if size == "" {
+				size = "Basic"
+			}
+			dynos = append(dynos, map[string]string{"name": fmt.Sprintf("web.%d", i), "type": "web", "state": "up", "size": size})
 		}
 		printJSON(map[string]any{"app": appJSON(dir, app), "dynos": dynos})
 	case "apps:create":

@@ -78,8 +78,11 @@ type DeployResult struct {
 	ConfigChanged []string `json:"config_changed"`
 	Release       int      `json:"release,omitempty"`
 	Verified      bool     `json:"verified"`
-	RolledBackTo  int      `json:"rolled_back_to,omitempty"`
-	DryRun        bool     `json:"dry_run"`
+	// DynoType is the size of the web dynos deployed to (Eco, Basic, …); empty when
+	// unknown.
+	DynoType     string `json:"dyno_type,omitempty"`
+	RolledBackTo int    `json:"rolled_back_to,omitempty"`
+	DryRun       bool   `json:"dry_run"`
 	// Planned lists the commands a dry run would have run.
 	Planned []string `json:"planned,omitempty"`
 }
@@ -312,6 +315,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		}
 	}
 	res.Endpoint = endpointURL(res.WebURL, opts.Project.Server.Path)
+	c.reportDynos(ctx, res, progress)
 	if opts.Verify == nil {
 		progress(Event{Phase: PhaseVerify, Done: true, Message: "skipped"})
 		return res, nil

@@ -249,3 +249,26 @@ func TestDeployKeepsUnknownKeys(t *testing.T) {
 		}
 	}
 }
+
+// Deploy reports the web dynos' type, and warns that eco dynos sleep.
+func TestDeployReportsTheDynoType(t *testing.T) {
+	for _, size := range []string{"Basic", "Eco"} {
+		c, _ := stubDeploy(t, `[{"type":"web","name":"web.1","size":"`+size+`"}]`, twoReleases)
+		f := config.Default("weather")
+		f.Deploy.Heroku.App = "weather"
+		opts := deployOpts(f, func(context.Context, string) error { return nil })
+		var msgs []string
+		opts.Progress = func(e Event) { msgs = append(msgs, e.Message) }
+		res, err := c.Deploy(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(msgs, "\n")
+		if res.DynoType != size || !strings.Contains(all, "web dynos: 1 × "+size) {
+			t.Errorf("%s: dyno type %q, messages:\n%s", size, res.DynoType, all)
+		}
+		if warned := strings.Contains(all, "ps:type web=basic"); warned != (size == "Eco") {
+			t.Errorf("%s: eco warning %v, messages:\n%s", size, warned, all)
+		}
+	}
+}

@@ -187,8 +187,8 @@ type prober struct {
 	rec         *recorder
 	callSent    atomic.Pointer[time.Time] // when the tool call went out; nil outside it
 	progress    atomic.Int32              // progress notifications of the tool call
-	plainHeader http.Header // extra headers minus credentials, plus the probe's own
-	credHeader  http.Header // every header the authenticated requests carry
+	plainHeader http.Header               // extra headers minus credentials, plus the probe's own
+	credHeader  http.Header               // every header the authenticated requests carry
 	hasCreds    bool
 	credDesc    string
 	initBody    []byte

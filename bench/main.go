@@ -60,7 +60,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write (\"\": only print)")
 	flag.BoolVar(&o.skipTS, "skip-ts", false, "leave out the TypeScript SDK server")
 	flag.BoolVar(&o.skipDev, "skip-dev", false, "leave out the dev loop measurement")
-	flag.StringVar(&o.profile, "profile", "", "instead of the table: write CPU and allocation profiles of the generated and bare servers under load into this directory")
+	flag.StringVar(&o.profile, "profile", "", "instead of the table: write CPU and allocation profiles of the generated and bare servers (both modes) under the largest -clients load into this directory")
 	flag.StringVar(&o.serverCPU, "server-cpu", "1", "CPU list the servers are pinned to (taskset -c)")
 	flag.StringVar(&o.loadCPU, "load-cpu", "0", "CPU list the load is pinned to")
 	flag.Parse()
@@ -148,7 +148,7 @@ func run(ctx context.Context, o options) error {
 		{name: "bare go-sdk", mode: "stateful", argv: []string{bare}, env: []string{"MCP_STATELESS=false"}},
 	}
 	if o.profile != "" {
-		return profile(ctx, o, servers[:2])
+		return profile(ctx, o, servers)
 	}
 
 	var tsNote string

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +22,10 @@ import (
 // sample is one throughput measurement.
 type sample struct {
 	rate, p50, p99 float64
-	failed         int64
+	// cpu is the server's CPU time per correct answer in µs (all its threads): unlike
+	// calls/s it hardly depends on how much of its core the shared machine leaves it.
+	cpu    float64
+	failed int64
 }
 
 type results struct {
@@ -89,14 +93,19 @@ func measureThroughput(ctx context.Context, o options, servers []*server, res *r
 					return fmt.Errorf("%s, %d clients (warm-up): %w", s.label(), c, err)
 				}
 				lo.Duration = o.duration
+				cpu0 := cpuNanos(s.pid())
 				rep, err := loadgen.Run(ctx, lo)
 				if err != nil {
 					return fmt.Errorf("%s, %d clients: %w", s.label(), c, err)
 				}
+				var cpu float64
+				if cpu1 := cpuNanos(s.pid()); cpu0 > 0 && cpu1 > cpu0 && rep.OK > 0 {
+					cpu = float64(cpu1-cpu0) / 1e3 / float64(rep.OK)
+				}
 				res.era[s] = rep.Protocol
-				res.load[s][c] = append(res.load[s][c], sample{rate: rep.Throughput, p50: rep.Latency.P50, p99: rep.Latency.P99, failed: rep.Failed})
-				logf("[%d/%d] %-26s %3d clients  %7.0f calls/s  p50 %.2fms  p99 %.2fms  failed %d",
-					n, total, s.label(), c, rep.Throughput, rep.Latency.P50, rep.Latency.P99, rep.Failed)
+				res.load[s][c] = append(res.load[s][c], sample{rate: rep.Throughput, p50: rep.Latency.P50, p99: rep.Latency.P99, cpu: cpu, failed: rep.Failed})
+				logf("[%d/%d] %-26s %3d clients  %7.0f calls/s  %5.0f µs CPU/call  p50 %.2fms  p99 %.2fms  failed %d",
+					n, total, s.label(), c, rep.Throughput, cpu, rep.Latency.P50, rep.Latency.P99, rep.Failed)
 			}
 		}
 	}
@@ -198,13 +207,14 @@ func init() {
 }
 `
 
-// profile loads each server with 16 clients while taking a CPU profile, then the
-// allocation profile, and writes both with their top lists.
+// profile loads each server with the largest -clients count while taking a CPU profile,
+// then the allocation profile, and writes both with their top lists.
 func profile(ctx context.Context, o options, servers []*server) error {
 	if err := os.MkdirAll(o.profile, 0o755); err != nil {
 		return err
 	}
 	secs := max(5, int(o.duration.Seconds()))
+	clients := slices.Max(o.clients)
 	for _, s := range servers {
 		s.cpu = o.serverCPU
 		pport, err := freePort()
@@ -218,7 +228,7 @@ func profile(ctx context.Context, o options, servers []*server) error {
 		}
 		base := filepath.Join(o.profile, strings.ReplaceAll(s.name, " ", "-")+"-"+s.mode)
 		lo := loadgen.Options{URL: s.url, Header: s.header(), Tool: "say_hello", Args: json.RawMessage(`{"name":"Ada"}`),
-			Concurrency: 16, Duration: time.Duration(secs+2) * time.Second}
+			Concurrency: clients, Duration: time.Duration(secs+2) * time.Second}
 		var rep *loadgen.Report
 		var lerr error
 		done := make(chan struct{})
@@ -233,7 +243,7 @@ func profile(ctx context.Context, o options, servers []*server) error {
 		if lerr != nil || perr != nil {
 			return fmt.Errorf("%s: load %v, profile %v", s.label(), lerr, perr)
 		}
-		logf("%s: %.0f calls/s while profiling; %s.{cpu,allocs}.pprof", s.label(), rep.Throughput, base)
+		logf("%s: %.0f calls/s with %d clients while profiling; %s.{cpu,allocs}.pprof", s.label(), rep.Throughput, clients, base)
 		for _, kind := range []struct{ file, arg string }{{".cpu.pprof", ""}, {".allocs.pprof", "-sample_index=alloc_space"}} {
 			args := []string{"tool", "pprof", "-top", "-nodecount=30"}
 			if kind.arg != "" {
@@ -249,6 +259,29 @@ func profile(ctx context.Context, o options, servers []*server) error {
 		}
 	}
 	return nil
+}
+
+// cpuNanos is the CPU time pid has used so far, summed over its threads (Linux
+// schedstat, in ns); 0 when unknown.
+func cpuNanos(pid int) int64 {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0
+	}
+	var total int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		total += n
+	}
+	return total
 }
 
 func fetch(url, path string) error {

@@ -80,6 +80,13 @@ func (r *results) markdown() string {
 		p("| throughput, %d %s | %s | %s | ≥ 0.90× |\n", c, clientsWord(c),
 			ratio(r.median(gl, c, rate), r.median(bl, c, rate)), ratio(r.median(gf, c, rate), r.median(bf, c, rate)))
 	}
+	cpu := func(x sample) float64 { return x.cpu }
+	for _, c := range o.clients {
+		// Calls per server CPU-second: the inverse of CPU per call, so that bigger is better
+		// as with throughput.
+		p("| calls per CPU-second, %d %s | %s | %s | ≥ 0.90× |\n", c, clientsWord(c),
+			ratio(r.median(bl, c, cpu), r.median(gl, c, cpu)), ratio(r.median(bf, c, cpu), r.median(gf, c, cpu)))
+	}
 	p("| cold start (median of %d) | %s | %s | ≤ 1.20× |\n", o.coldRuns, ratio(median(r.cold[gl]), median(r.cold[bl])), ratio(median(r.cold[gf]), median(r.cold[bf])))
 	p("| idle RSS | %s | %s | ≤ 1.20× |\n", ratio(median(r.idle[gl]), median(r.idle[bl])), ratio(median(r.idle[gf]), median(r.idle[bf])))
 	if r.sessAfter[gf] > 0 {
@@ -103,6 +110,24 @@ func (r *results) markdown() string {
 			p(" %.0f (%.2f / %.2f) |", r.median(s, c, rate), r.median(s, c, func(x sample) float64 { return x.p50 }), r.median(s, c, func(x sample) float64 { return x.p99 }))
 		}
 		p(" %d |\n", r.failed(s))
+	}
+	p("\n## Server CPU per call (µs, median of %d)\n\n", o.rounds)
+	p("The server's CPU time (all threads, `/proc/PID/task/*/schedstat`) over a measurement, divided by the correct answers. It depends far less than calls/s on how much of its core a shared machine leaves the server.\n\n")
+	p("| server | mode |")
+	for _, c := range o.clients {
+		p(" %d %s |", c, clientsWord(c))
+	}
+	p("\n| --- | --- |")
+	for range o.clients {
+		p(" --- |")
+	}
+	p("\n")
+	for _, s := range r.servers {
+		p("| %s | %s |", s.name, s.mode)
+		for _, c := range o.clients {
+			p(" %.0f |", r.median(s, c, cpu))
+		}
+		p("\n")
 	}
 	p("\n## Start-up and memory\n\n")
 	p("Cold start: process start → first successful `initialize` (median of %d). Idle RSS: a second after that. Sessions: RSS after opening %d sessions (stateful servers only).\n\n", o.coldRuns, o.sessions)
@@ -140,7 +165,7 @@ func (r *results) markdown() string {
 	p("From a checkout of mcpctl (Go; node and npm for the TypeScript peer, else it is skipped):\n\n")
 	p("```sh\ngo run ./bench                      # everything, writes BENCHMARKS.md (this run took %d min)\n", estimateMinutes(r))
 	p("go run ./bench -skip-ts -skip-dev -rounds 5 -out ''   # Go servers only, print only\n")
-	p("go run ./bench -profile /tmp/prof   # CPU and allocation profiles of generated and bare under 16 clients\n")
+	p("go run ./bench -profile /tmp/prof   # CPU and allocation profiles of generated and bare (both modes) under 64 clients\n")
 	p("mcpctl bench http://127.0.0.1:8000/mcp --call say_hello --args '{\"name\":\"Ada\"}' -c 16   # your own server\n```\n")
 	return b.String()
 }

@@ -193,6 +193,9 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	po.OnRetry = func(n probe.RetryNotice) {
 		fmt.Fprintf(errOut, "%s: %s; retrying in %s (attempt %d)\n", n.Step, n.Reason, n.Wait, n.Attempt+1)
 	}
+	po.OnProgress = func(pr probe.Progress) {
+		fmt.Fprintf(errOut, "%s: progress %s after %s%s\n", opts.Call, progressAmount(pr), pr.Elapsed.Round(100*time.Millisecond), progressMessage(pr))
+	}
 	if !opts.JSON {
 		probe.WriteHeader(out, opts.URL)
 		po.OnStep = func(s probe.Step) { probe.WriteStep(out, s, color) }
@@ -265,3 +268,17 @@ var (
 	_ Hinter                      = (*checkFailedError)(nil)
 	_ interface{ ExitCode() int } = (*checkFailedError)(nil)
 )
+
+func progressAmount(pr probe.Progress) string {
+	if pr.Total > 0 {
+		return fmt.Sprintf("%g/%g", pr.Progress, pr.Total)
+	}
+	return fmt.Sprintf("%g", pr.Progress)
+}
+
+func progressMessage(pr probe.Progress) string {
+	if pr.Message == "" {
+		return ""
+	}
+	return ": " + pr.Message
+}

@@ -30,6 +30,8 @@ type surfaceGate struct {
 	// Endpoint returns the deployed MCP endpoint; an error means nothing to compare with
 	// (a first deploy, an app that cannot be looked up).
 	Endpoint func(ctx context.Context) (string, error)
+	// Local lists the tools about to ship (default: build and start the project in Dir).
+	Local func(ctx context.Context) ([]toolsurface.Tool, error)
 }
 
 // errBreakingRefused: a breaking deploy without a terminal to ask on or --allow-breaking.
@@ -52,7 +54,11 @@ func (g *surfaceGate) run(ctx context.Context) error {
 		fmt.Fprintf(w, "       could not list the deployed tools, so no comparison (%v)\n", oneLine(err))
 		return nil
 	}
-	local, err := localSurface(ctx, g.Exec, g.Dir)
+	listLocal := g.Local
+	if listLocal == nil {
+		listLocal = func(ctx context.Context) ([]toolsurface.Tool, error) { return localSurface(ctx, g.Exec, g.Dir) }
+	}
+	local, err := listLocal(ctx)
 	if err != nil {
 		// The preflight checks report a project that does not build or start.
 		fmt.Fprintf(w, "       could not list the local tools, so no comparison (%v)\n", oneLine(err))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
@@ -130,6 +131,9 @@ func runDev(ctx context.Context, opts *devOptions) error {
 		Executor:     opts.Exec,
 		Env:          func() ([]string, error) { return devEnv(dir, port, opts.Getenv) },
 		Package:      mainPackage(dir, cfg.Project.Name),
+		// A replaced process drains its own calls on SIGTERM, within drain_timeout:
+		// SIGKILL only after that, so a cut call still gets its error.
+		StopTimeout: cfg.Server.DrainTimeout.Duration + 2*time.Second,
 		// A tool file without its mcp.AddTool line compiles and is silently absent.
 		AfterBuild: func() []string { return doctor.UnregisteredTools(dir) },
 	})

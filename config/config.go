@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -57,8 +58,47 @@ type Server struct {
 	Auth           string   `toml:"auth"`
 	Stateless      bool     `toml:"stateless"`
 	AllowedOrigins []string `toml:"allowed_origins"`
-	OAuth          OAuth    `toml:"oauth"`
+	// StreamFirstByte: a call silent this long gets its response committed as an event
+	// stream with a comment, inside routers' first-byte windows (Heroku: 30 s). 0: off.
+	StreamFirstByte Duration `toml:"stream_first_byte"`
+	// StreamKeepAlive: an event stream quiet this long gets a comment line, below
+	// routers' idle windows (Heroku: 55 s). 0: off.
+	StreamKeepAlive Duration `toml:"stream_keepalive"`
+	// DrainTimeout bounds the whole shutdown after SIGTERM, below the platform's kill
+	// (Heroku: 30 s).
+	DrainTimeout Duration `toml:"drain_timeout"`
+	OAuth        OAuth    `toml:"oauth"`
 }
+
+// Defaults of the production-time settings, and the platform windows they must fit in.
+const (
+	DefaultStreamFirstByte = time.Second
+	DefaultStreamKeepAlive = 15 * time.Second
+	DefaultDrainTimeout    = 25 * time.Second
+
+	// HerokuFirstByte is how long Heroku's router waits for a response's first byte (H12).
+	HerokuFirstByte = 30 * time.Second
+	// HerokuIdle is Heroku's rolling window for a response that has started (H15).
+	HerokuIdle = 55 * time.Second
+	// HerokuKill is how long Heroku waits after SIGTERM before SIGKILL.
+	HerokuKill = 30 * time.Second
+)
+
+// Duration is a time.Duration written as a string, such as "1s" or "500ms".
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"1s\" or \"500ms\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as time.Duration.String does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // OAuth is the [server.oauth] table: how a server with auth = "oauth" validates the
 // access tokens of an existing identity provider. It holds no secret.
@@ -96,6 +136,10 @@ func Default(name string) *File {
 			Auth:      DefaultAuth,
 			Stateless: true,
 			OAuth:     OAuth{Scopes: []string{DefaultScope}},
+
+			StreamFirstByte: Duration{DefaultStreamFirstByte},
+			StreamKeepAlive: Duration{DefaultStreamKeepAlive},
+			DrainTimeout:    Duration{DefaultDrainTimeout},
 		},
 		Deploy: Deploy{Heroku: Heroku{Region: DefaultRegion}},
 	}
@@ -230,6 +274,7 @@ func (f *File) validate() []Problem {
 	for _, o := range f.Server.AllowedOrigins {
 		add("server.allowed_origins", CheckOrigin(o))
 	}
+	probs = append(probs, f.Server.validateTimes()...)
 	probs = append(probs, f.Server.validateOAuth()...)
 	if f.Deploy.Heroku.App != "" {
 		add("deploy.heroku.app", CheckName(f.Deploy.Heroku.App))
@@ -293,6 +338,23 @@ func CheckOrigin(o string) error {
 		return fmt.Errorf("%q: an origin has no trailing slash", o)
 	}
 	return nil
+}
+
+func (s *Server) validateTimes() []Problem {
+	var probs []Problem
+	add := func(key, format string, args ...any) {
+		probs = append(probs, Problem{Key: "server." + key, Message: fmt.Sprintf(format, args...)})
+	}
+	if v := s.StreamFirstByte.Duration; v < 0 || v >= HerokuFirstByte {
+		add("stream_first_byte", "%s: use a duration from 0 (off) to well below %s, the first-byte window of Heroku's router; default %q", v, HerokuFirstByte, DefaultStreamFirstByte.String())
+	}
+	if v := s.StreamKeepAlive.Duration; v < 0 || v >= HerokuIdle {
+		add("stream_keepalive", "%s: use a duration from 0 (off) to well below %s, the idle window of Heroku's router; default %q", v, HerokuIdle, DefaultStreamKeepAlive.String())
+	}
+	if v := s.DrainTimeout.Duration; v <= 0 || v >= HerokuKill {
+		add("drain_timeout", "%s: use a positive duration below %s, after which Heroku kills the process; default %q", v, HerokuKill, DefaultDrainTimeout.String())
+	}
+	return probs
 }
 
 func (s *Server) validateOAuth() []Problem {
@@ -391,6 +453,9 @@ func (f *File) Env() []string {
 		"MCP_AUTH=" + f.Server.Auth,
 		"MCP_STATELESS=" + strconv.FormatBool(f.Server.Stateless),
 		"MCP_ALLOWED_ORIGINS=" + strings.Join(f.Server.AllowedOrigins, ","),
+		"MCP_STREAM_FIRST_BYTE=" + f.Server.StreamFirstByte.String(),
+		"MCP_STREAM_KEEPALIVE=" + f.Server.StreamKeepAlive.String(),
+		"MCP_DRAIN_TIMEOUT=" + f.Server.DrainTimeout.String(),
 	}
 	if f.Server.Auth != AuthOAuth {
 		return env

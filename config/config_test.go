@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFullFile(t *testing.T) {
@@ -46,6 +47,22 @@ func TestParseDefaults(t *testing.T) {
 	if f.Server.Path != "/mcp" || f.Server.Port != 8000 || f.Server.Auth != "apikey" || !f.Server.Stateless || f.Deploy.Heroku.Region != "us" {
 		t.Fatalf("defaults not applied: %+v", f)
 	}
+	if f.Server.StreamFirstByte.Duration != time.Second || f.Server.StreamKeepAlive.Duration != 15*time.Second || f.Server.DrainTimeout.Duration != 25*time.Second {
+		t.Fatalf("time defaults not applied: %+v", f.Server)
+	}
+}
+
+func TestStreamSettingsReachTheServer(t *testing.T) {
+	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n[server]\nstream_first_byte = \"0s\"\nstream_keepalive = \"500ms\"\ndrain_timeout = \"10s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(f.Env(), " ")
+	for _, w := range []string{"MCP_STREAM_FIRST_BYTE=0s", "MCP_STREAM_KEEPALIVE=500ms", "MCP_DRAIN_TIMEOUT=10s"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("Env() = %s, lacks %s", got, w)
+		}
+	}
 }
 
 func TestStatelessFalseOverridesDefault(t *testing.T) {
@@ -77,6 +94,11 @@ func TestParseErrors(t *testing.T) {
 		{"origin with path", "[project]\nname = \"weather\"\n[server]\nallowed_origins = [\"https://a.example.com/app\"]\n", []string{"not an origin"}},
 		{"origins not a list", "[project]\nname = \"weather\"\n[server]\nallowed_origins = \"https://a.example.com\"\n", []string{"allowed_origins"}},
 		{"stateless not bool", "[project]\nname = \"weather\"\n[server]\nstateless = \"yes\"\n", []string{"stateless"}},
+		{"first byte past Heroku's window", "[project]\nname = \"weather\"\n[server]\nstream_first_byte = \"30s\"\n", []string{"line 4", "server.stream_first_byte", "first-byte window"}},
+		{"keep-alive not a duration", "[project]\nname = \"weather\"\n[server]\nstream_keepalive = \"often\"\n", []string{"stream_keepalive", "not a duration"}},
+		{"keep-alive past the idle window", "[project]\nname = \"weather\"\n[server]\nstream_keepalive = \"1m\"\n", []string{"server.stream_keepalive", "idle window"}},
+		{"drain past the kill", "[project]\nname = \"weather\"\n[server]\ndrain_timeout = \"30s\"\n", []string{"server.drain_timeout", "kills"}},
+		{"drain zero", "[project]\nname = \"weather\"\n[server]\ndrain_timeout = \"0s\"\n", []string{"server.drain_timeout"}},
 		{"region", "[project]\nname = \"weather\"\n[deploy.heroku]\nregion = \"asia\"\n", []string{"deploy.heroku.region"}},
 		{"app name", "[project]\nname = \"weather\"\n[deploy.heroku]\napp = \"Bad App\"\n", []string{"deploy.heroku.app"}},
 	} {
@@ -166,6 +188,7 @@ func TestExampleFileIsValidAndComplete(t *testing.T) {
 	}
 	lines := keyLines(data)
 	for _, k := range []string{"project.name", "server.path", "server.port", "server.auth", "server.stateless", "server.allowed_origins",
+		"server.stream_first_byte", "server.stream_keepalive", "server.drain_timeout",
 		"server.oauth.issuer", "server.oauth.resource_url", "server.oauth.scopes", "server.oauth.jwks_url", "deploy.heroku.app", "deploy.heroku.region"} {
 		if lines[k] == 0 {
 			t.Errorf("mcpctl.toml.example does not document %s", k)

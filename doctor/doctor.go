@@ -52,6 +52,7 @@ const (
 	CheckPort      = "port"      // the server listens on $PORT, on every interface
 	CheckPath      = "path"      // the MCP path baked into the code matches mcpctl.toml
 	CheckSSE       = "sse"       // no legacy HTTP+SSE transport
+	CheckTiming    = "timing"    // nothing cuts long calls: no WriteTimeout, no JSON responses, no sleeping dynos
 	CheckTools     = "tools"     // every tool declared in tools/ is registered
 	CheckProcfile  = "procfile"  // a web process that runs the binary the build makes
 	CheckGoMod     = "gomod"     // go.mod has the Heroku buildpack's directives
@@ -77,6 +78,9 @@ const (
 	IDPortLoopback     = "port-loopback"
 	IDPathMismatch     = "path-mismatch"
 	IDSSETransport     = "sse-transport"
+	IDWriteTimeout     = "write-timeout"
+	IDJSONResponse     = "json-response"
+	IDEcoDynos         = "eco-dynos"
 	IDToolUnregistered = "tool-unregistered"
 	IDProcfileMissing  = "procfile-missing"
 	IDProcfileNoWeb    = "procfile-no-web"
@@ -256,6 +260,7 @@ func checks() []checkDef {
 		{CheckPort, "server binds $PORT", checkPort},
 		{CheckPath, "MCP path matches mcpctl.toml", checkPath},
 		{CheckSSE, "no legacy SSE transport", checkSSE},
+		{CheckTiming, "long calls survive routers and restarts", checkTiming},
 		{CheckTools, "every tool is registered", checkTools},
 		{CheckProcfile, "Procfile runs the built binary", checkProcfile},
 		{CheckGoMod, "go.mod has the buildpack directives", checkGoMod},

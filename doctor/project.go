@@ -150,7 +150,8 @@ func matchesInstall(modPath, rel string, patterns []string) bool {
 // appJSON is the part of Heroku's app.json that doctor reads.
 type appJSON struct {
 	Formation map[string]struct {
-		Quantity *int `json:"quantity"`
+		Quantity *int   `json:"quantity"`
+		Size     string `json:"size"`
 	} `json:"formation"`
 	Env map[string]appJSONEnv `json:"env"`
 }

@@ -2,6 +2,8 @@ package doctor
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -298,5 +300,54 @@ func TestPlaceholder(t *testing.T) {
 		if placeholder(strings.TrimPrefix(k, keys.Prefix)) {
 			t.Fatalf("placeholder(%s)", k)
 		}
+	}
+}
+
+func TestTimingSettings(t *testing.T) {
+	src := `package main
+
+import (
+	"net/http"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+func main() {
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	srv.WriteTimeout = time.Minute
+	_ = http.Server{WriteTimeout: 0}
+	_ = sdk.NewStreamableHTTPHandler(nil, &sdk.StreamableHTTPOptions{JSONResponse: true})
+	_ = sdk.StreamableHTTPOptions{JSONResponse: false}
+}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "main.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sources{fset: fset, files: []*goFile{{rel: "main.go", dir: ".", ast: f, imports: imports(f)}}}
+	p := &project{src: s}
+	out := checkTiming(context.Background(), p)
+	var got []string
+	for _, f := range out.findings {
+		got = append(got, fmt.Sprintf("%s:%d", f.ID, f.Line))
+	}
+	if want := []string{IDWriteTimeout + ":11", IDWriteTimeout + ":12", IDJSONResponse + ":14"}; !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+
+	// The generated server passes; an app.json on eco dynos does not.
+	dir, _ := generate(t, scaffold.Project{Stateless: true}, false)
+	gp := &project{src: loadSources(dir)}
+	if out := checkTiming(context.Background(), gp); len(out.findings) != 0 {
+		t.Errorf("generated server: %+v", out.findings)
+	}
+	gp.appJSON = &appJSON{}
+	if err := json.Unmarshal([]byte(`{"formation":{"web":{"quantity":1,"size":"Eco"}}}`), gp.appJSON); err != nil {
+		t.Fatal(err)
+	}
+	if out := checkTiming(context.Background(), gp); len(out.findings) != 1 || out.findings[0].ID != IDEcoDynos || !strings.Contains(out.findings[0].Fix, "ps:type web=basic") {
+		t.Errorf("eco app.json: %+v", out.findings)
 	}
 }

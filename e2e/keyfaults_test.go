@@ -210,5 +210,41 @@ func TestKeyRotationFaults(t *testing.T) {
 			t.Errorf("concurrent round %d: the app accepts %d keys, want the key and at most its previous", round, n)
 		}
 	}
+
+	// keys new: a fault never yields a key the app refuses. A run that exits 0 printed
+	// a key the app accepts; one that did not printed nothing, and the rerun finishes.
+	var created tally
+	for k := 1; k <= 3; k++ {
+		for _, mode := range []string{"fail", "fail-after", "kill-before", "kill-after", "die-before", "die-after"} {
+			name := fmt.Sprintf("new call %d %s", k, mode)
+			r.arm(k, mode)
+			out, _, code := mcpctl(t, r.dir, r.env, "keys", "new", "--name", "ci", "--show")
+			r.disarm()
+			created.faults++
+			if printed := strings.TrimSpace(out); printed != "" && (code != 0 || !r.accepted(printed)) {
+				t.Errorf("%s: exit %d printed a key the app accepts: %v", name, code, r.accepted(printed))
+			}
+			if _, ok := r.dotenv(); ok {
+				created.intact++
+			}
+			vars, _ := r.dotenv()
+			if vars["MCP_API_KEY_CI"] == "" {
+				if out, errOut, code := mcpctl(t, r.dir, r.env, "keys", "new", "--name", "ci"); code != 0 {
+					t.Fatalf("%s: rerun exited %d\n%s\n%s", name, code, out, errOut)
+				}
+			}
+			vars, _ = r.dotenv()
+			if r.accepted(vars["MCP_API_KEY_CI"]) && vars["MCP_API_KEY_CI_PENDING"] == "" {
+				created.usableAfter++
+			} else {
+				t.Errorf("%s: after the rerun .env %v, accepted %v", name, vars, r.accepted(vars["MCP_API_KEY_CI"]))
+			}
+			if out, errOut, code := mcpctl(t, r.dir, r.env, "keys", "revoke", "ci"); code != 0 {
+				t.Fatalf("%s: revoke exited %d\n%s\n%s", name, code, out, errOut)
+			}
+		}
+	}
+	t.Logf("keys new faults: %d; the key accepted after the rerun %d/%d; .env intact %d/%d",
+		created.faults, created.usableAfter, created.faults, created.intact, created.faults)
 	r.noPlaintextInArgv()
 }

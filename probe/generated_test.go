@@ -65,6 +65,32 @@ func TestGeneratedServer(t *testing.T) {
 		}
 	})
 
+	t.Run("long call: progress and first byte", func(t *testing.T) {
+		for _, stateless := range []string{"true", "false"} {
+			base := proj.Start(t, "MCP_API_KEY="+key, "MCP_STATELESS="+stateless, "MCP_STREAM_FIRST_BYTE=100ms")
+			o := testOptions(base+"/mcp", newFakeClock())
+			o.Key = key
+			o.Call = &ToolCall{Name: "long_task", Args: json.RawMessage(`{"seconds":1.5}`)}
+			var seen []Progress
+			o.OnProgress = func(p Progress) { seen = append(seen, p) }
+			r := run(t, o)
+			if !r.OK {
+				t.Fatalf("stateless=%s: not OK: %s", stateless, r.Summary)
+			}
+			tc := r.ToolCall
+			if len(seen) == 0 || tc.Progress != len(seen) || seen[0].Total != 1.5 || seen[0].Progress != 1 {
+				t.Errorf("stateless=%s: progress %+v, report %+v", stateless, seen, tc)
+			}
+			// The stream was committed before the result: the first byte came first.
+			if tc.FirstByteMS >= tc.ResultMS {
+				t.Errorf("stateless=%s: first byte %dms, result %dms", stateless, tc.FirstByteMS, tc.ResultMS)
+			}
+			if s := wantStep(t, r, StepToolsCall, StatusPass); !strings.Contains(s.Detail, "first byte") {
+				t.Errorf("step detail %q", s.Detail)
+			}
+		}
+	})
+
 	t.Run("hash only", func(t *testing.T) {
 		// What the platform holds after `mcpctl deploy`: the key's hash, never the key.
 		base := proj.Start(t, "MCP_API_KEY_HASHES="+keys.Hash(key))

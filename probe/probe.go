@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -88,7 +89,22 @@ type Options struct {
 	OnStep func(Step)
 	// OnRetry, when set, is called before each wait between attempts.
 	OnRetry func(RetryNotice)
+	// OnProgress, when set, is called for each progress notification of the tool call
+	// (the call asks for progress either way).
+	OnProgress func(Progress)
 }
+
+// Progress is one notifications/progress the server sent about the tool call.
+type Progress struct {
+	Progress float64
+	Total    float64 // 0 when unknown
+	Message  string
+	Elapsed  time.Duration // since the call was sent
+}
+
+// FirstByteWindow is the longest a router waits for a response's first byte: Heroku's
+// router answers H12 after 30 s, the shortest such window of the supported platforms.
+const FirstByteWindow = 30 * time.Second
 
 // Run checks opts.URL and returns the report. Check failures are in the report, not in
 // the error: the error is non-nil only for invalid options or when ctx ends first (the
@@ -169,8 +185,10 @@ type prober struct {
 	authed      *http.Client // go-sdk's requests: credentials and extra headers added
 	ownsClient  bool
 	rec         *recorder
-	plainHeader http.Header // extra headers minus credentials, plus the probe's own
-	credHeader  http.Header // every header the authenticated requests carry
+	callSent    atomic.Pointer[time.Time] // when the tool call went out; nil outside it
+	progress    atomic.Int32              // progress notifications of the tool call
+	plainHeader http.Header               // extra headers minus credentials, plus the probe's own
+	credHeader  http.Header               // every header the authenticated requests carry
 	hasCreds    bool
 	credDesc    string
 	initBody    []byte

@@ -131,6 +131,13 @@ type ToolCallResult struct {
 	IsError           bool            `json:"is_error"`
 	Text              string          `json:"text,omitempty"` // text content blocks, joined by newlines
 	StructuredContent json.RawMessage `json:"structured_content,omitempty"`
+	// FirstByteMS is the time from sending the call to the first byte of its response
+	// (the headers); routers cut responses that take too long to start.
+	FirstByteMS int64 `json:"first_byte_ms"`
+	// ResultMS is the time from sending the call to its result.
+	ResultMS int64 `json:"result_ms"`
+	// Progress counts the progress notifications received.
+	Progress int `json:"progress_notifications"`
 }
 
 // WriteJSON writes r as one indented JSON document.

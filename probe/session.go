@@ -35,7 +35,9 @@ type failure struct {
 // stepSession runs initialize, tools/list and the optional tool call through go-sdk's
 // Streamable HTTP client, the way MCP clients talk to the server.
 func (p *prober) stepSession(ctx context.Context) {
-	client := mcp.NewClient(&mcp.Implementation{Name: p.opts.ClientName, Version: p.opts.ClientVersion}, nil)
+	client := mcp.NewClient(&mcp.Implementation{Name: p.opts.ClientName, Version: p.opts.ClientVersion}, &mcp.ClientOptions{
+		ProgressNotificationHandler: p.onProgress,
+	})
 	transport := &mcp.StreamableClientTransport{
 		Endpoint:   p.endpoint,
 		HTTPClient: p.authed,
@@ -144,7 +146,14 @@ func (p *prober) stepToolsCall(ctx context.Context, cs *mcp.ClientSession) {
 	p.rec.reset()
 	cctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	res, err := cs.CallTool(cctx, &mcp.CallToolParams{Name: call.Name, Arguments: args})
+	params := &mcp.CallToolParams{Name: call.Name, Arguments: args}
+	params.SetProgressToken("mcpctl-check")
+	sent := time.Now()
+	p.callSent.Store(&sent)
+	p.rec.timeFirstByte(sent)
+	res, err := cs.CallTool(cctx, params)
+	took := time.Since(sent)
+	p.callSent.Store(nil)
 	if err != nil {
 		f := p.explain(err, "tools/call")
 		if f.class == ClassProtocol {
@@ -155,7 +164,9 @@ func (p *prober) stepToolsCall(ctx context.Context, cs *mcp.ClientSession) {
 		p.recordFailure(st, f, start)
 		return
 	}
-	result := &ToolCallResult{Name: call.Name, IsError: res.IsError, Text: toolText(res)}
+	firstByte := p.rec.timeToFirstByte()
+	result := &ToolCallResult{Name: call.Name, IsError: res.IsError, Text: toolText(res),
+		FirstByteMS: firstByte.Milliseconds(), ResultMS: took.Milliseconds(), Progress: int(p.progress.Load())}
 	if res.StructuredContent != nil {
 		if b, err := json.Marshal(res.StructuredContent); err == nil {
 			result.StructuredContent = b
@@ -179,8 +190,27 @@ func (p *prober) stepToolsCall(ctx context.Context, cs *mcp.ClientSession) {
 		return
 	}
 	st.Status = StatusPass
-	st.Detail = fmt.Sprintf("%s → %s", call.Name, oneLine(shown, 120))
+	st.Detail = fmt.Sprintf("%s → %s · first byte %s, result %s", call.Name, oneLine(shown, 120), roundDuration(firstByte), roundDuration(took))
+	if result.Progress > 0 {
+		st.Detail += fmt.Sprintf(", %s", plural(result.Progress, "progress notification", "progress notifications"))
+	}
+	if firstByte >= FirstByteWindow {
+		st.Status = StatusWarn
+		st.Hint = fmt.Sprintf("the response's first byte took %s: Heroku's router cuts a response that has sent nothing after %s (H12). Send headers early: servers made by mcpctl commit the stream after stream_first_byte (mcpctl.toml); others can report progress", roundDuration(firstByte), FirstByteWindow)
+	}
 	p.record(st, start)
+}
+
+// onProgress passes the tool call's progress notifications on as they arrive.
+func (p *prober) onProgress(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+	sent := p.callSent.Load()
+	if sent == nil || req.Params == nil {
+		return
+	}
+	p.progress.Add(1)
+	if p.opts.OnProgress != nil {
+		p.opts.OnProgress(Progress{Progress: req.Params.Progress, Total: req.Params.Total, Message: req.Params.Message, Elapsed: time.Since(*sent)})
+	}
 }
 
 func (p *prober) recordFailure(st Step, f *failure, start time.Time) {

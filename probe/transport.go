@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // peekLimit bounds how much of a response body is kept for diagnosis.
@@ -31,6 +32,32 @@ func (e exchange) contentType() string { return mediaType(e.header.Get("Content-
 type recorder struct {
 	mu   sync.Mutex
 	last []exchange
+
+	timing    bool      // time the next POST's first byte
+	sent      time.Time // when timing started
+	firstByte time.Duration
+}
+
+// timeFirstByte starts timing: the first POST answered from now on gives the time to
+// first byte (a tool call's, as the probe sends nothing else meanwhile).
+func (r *recorder) timeFirstByte(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.timing, r.sent, r.firstByte = true, now, 0
+}
+
+func (r *recorder) answered(method string, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.timing && method == http.MethodPost {
+		r.timing, r.firstByte = false, now.Sub(r.sent)
+	}
+}
+
+func (r *recorder) timeToFirstByte() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstByte
 }
 
 const recorderKeep = 8
@@ -84,6 +111,9 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	setHeaders(req, t.header)
 	resp, err := t.base.RoundTrip(req)
+	if err == nil && t.rec != nil {
+		t.rec.answered(req.Method, time.Now()) // headers are in: the first byte
+	}
 	e := exchange{
 		method:      req.Method,
 		url:         req.URL.String(),

@@ -62,10 +62,13 @@ func newProxy(emit func(Event), waitTimeout time.Duration, maxBody int64) *proxy
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			// RoundTrip picks the generation; the host here is a placeholder.
+			// RoundTrip picks the generation; the host here is a placeholder. The
+			// client's Host goes on unchanged (ServeHTTP let only loopback ones through):
+			// the server compares it with a browser's Origin, so a same-origin page on
+			// the dev URL must look same-origin to it too.
 			pr.Out.URL.Scheme = "http"
 			pr.Out.URL.Host = "backend.invalid"
-			pr.Out.Host = ""
+			pr.Out.Host = pr.In.Host
 		},
 		Transport:     p,
 		FlushInterval: -1, // SSE must reach the client event by event
@@ -324,7 +327,7 @@ func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		info.gen = b.gen
 		out := req.Clone(ctx)
 		out.URL.Host = b.addr
-		out.Host = ""
+		out.Host = req.Host // the client's (loopback) Host, see Rewrite
 		if info.body != nil {
 			out.Body = io.NopCloser(bytes.NewReader(info.body))
 			out.ContentLength = int64(len(info.body))

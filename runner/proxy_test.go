@@ -138,18 +138,31 @@ func TestRetireWaitsForInFlightRequests(t *testing.T) {
 	<-idle
 }
 
-// The child sees a loopback Host; a foreign Host never gets past the proxy.
+// The child sees the client's loopback Host, so that it can tell a same-origin browser
+// page on the dev URL (Origin = http://localhost:PORT) from a foreign one; a foreign Host
+// never gets past the proxy.
 func TestProxyHostHandling(t *testing.T) {
 	p, front := testProxy(t)
 	b := fakeBackend(t, 1, echo)
 	p.activate(b, nil)
 	resp, _ := post(t, front.URL+"/mcp", `{}`)
-	if got := resp.Header.Get("X-Host"); got != b.addr {
-		t.Errorf("child saw Host %q, want %q", got, b.addr)
+	if got, want := resp.Header.Get("X-Host"), strings.TrimPrefix(front.URL, "http://"); got != want {
+		t.Errorf("child saw Host %q, want the client's %q", got, want)
 	}
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(front.URL, "http://"))
 	req, _ := http.NewRequest(http.MethodPost, front.URL+"/mcp", strings.NewReader(`{}`))
-	req.Host = "attacker.example:80"
+	req.Host = "localhost:" + port
 	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Host"); got != req.Host {
+		t.Errorf("child saw Host %q, want %q", got, req.Host)
+	}
+	req, _ = http.NewRequest(http.MethodPost, front.URL+"/mcp", strings.NewReader(`{}`))
+	req.Host = "attacker.example:80"
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -249,3 +249,46 @@ func TestDeployKeepsUnknownKeys(t *testing.T) {
 		}
 	}
 }
+
+// --yes commits only after the project checks pass: a deploy that doctor stops leaves
+// the user's work uncommitted, as it found it.
+func TestYesCommitsOnlyAfterTheChecksPass(t *testing.T) {
+	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	stub.On("git", []string{"-c", "core.quotepath=off", "status"}, executor.Result{Stdout: []byte("?? tools/new.go\n")}, nil)
+	f := config.Default("weather")
+	f.Deploy.Heroku.App = "weather"
+	opts := deployOpts(f, nil)
+	opts.Yes = true
+	opts.Preflight = func(context.Context) error { return errors.New("doctor: 1 error (test-failed)") }
+	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "test-failed") {
+		t.Fatalf("got %v, want doctor's error", err)
+	}
+	for _, call := range stub.Calls() {
+		if strings.Contains(call, " add ") || strings.Contains(call, " commit ") {
+			t.Errorf("committed before the checks passed: %s", call)
+		}
+	}
+}
+
+// Deploy reports the web dynos' type, and warns that eco dynos sleep.
+func TestDeployReportsTheDynoType(t *testing.T) {
+	for _, size := range []string{"Basic", "Eco"} {
+		c, _ := stubDeploy(t, `[{"type":"web","name":"web.1","size":"`+size+`"}]`, twoReleases)
+		f := config.Default("weather")
+		f.Deploy.Heroku.App = "weather"
+		opts := deployOpts(f, func(context.Context, string) error { return nil })
+		var msgs []string
+		opts.Progress = func(e Event) { msgs = append(msgs, e.Message) }
+		res, err := c.Deploy(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(msgs, "\n")
+		if res.DynoType != size || !strings.Contains(all, "web dynos: 1 × "+size) {
+			t.Errorf("%s: dyno type %q, messages:\n%s", size, res.DynoType, all)
+		}
+		if warned := strings.Contains(all, "ps:type web=basic"); warned != (size == "Eco") {
+			t.Errorf("%s: eco warning %v, messages:\n%s", size, warned, all)
+		}
+	}
+}

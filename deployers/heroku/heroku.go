@@ -172,6 +172,7 @@ type Dyno struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	State string `json:"state"`
+	Size  string `json:"size"` // Eco, Basic, Standard-1X, …
 }
 
 // Info returns the app and its dynos.

@@ -56,6 +56,8 @@ type App struct {
 	Releases []Release         `json:"releases"` // oldest first
 	PID      int               `json:"pid"`
 	WebDynos int               `json:"web_dynos"`
+	// DynoSize is the web dynos' size as the Platform API names it; "Basic" when empty.
+	DynoSize string `json:"dyno_size,omitempty"`
 }
 
 // Release is one release; Slug is the built directory, empty for config-only releases.
@@ -149,7 +151,11 @@ func dispatch(dir string, st *State, args []string) int {
 		}
 		dynos := []map[string]string{}
 		for i := 1; i <= app.WebDynos; i++ {
-			dynos = append(dynos, map[string]string{"name": fmt.Sprintf("web.%d", i), "type": "web", "state": "up"})
+			size := app.DynoSize
+			if size == "" {
+				size = "Basic"
+			}
+			dynos = append(dynos, map[string]string{"name": fmt.Sprintf("web.%d", i), "type": "web", "state": "up", "size": size})
 		}
 		printJSON(map[string]any{"app": appJSON(dir, app), "dynos": dynos})
 	case "apps:create":

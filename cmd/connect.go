@@ -17,7 +17,6 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/serverenv"
@@ -30,9 +29,11 @@ type connectOptions struct {
 	Executable func() (string, error)
 	LookPath   func(string) (string, error)
 	GOOS       string
-	// DeployedURL returns the deployed app's base URL (Heroku's web_url, never built from
+	// DeployedURL returns the deployed app's base URL (the platform's, never built from
 	// the app name); nil means none can be looked up, and --target deployed asks for a URL.
 	DeployedURL func(ctx context.Context, cfg *config.File) (string, error)
+	// DeployCommand names the command that deploys, for hints.
+	DeployCommand string
 
 	Client string // a client id, or "all"
 	Target string // local, deployed or a URL; empty: deployed once there is an app
@@ -53,6 +54,7 @@ const connectAll = "all"
 func newConnectCmd(f *Factory, runF func(context.Context, *connectOptions) error) *cobra.Command {
 	opts := &connectOptions{
 		IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv, Executable: f.Executable, GOOS: runtime.GOOS,
+		DeployCommand: f.deployCommand(),
 	}
 	if f.Executor != nil {
 		opts.LookPath = f.Executor.LookPath
@@ -61,7 +63,7 @@ func newConnectCmd(f *Factory, runF func(context.Context, *connectOptions) error
 			if err != nil {
 				return "", err
 			}
-			return (&heroku.Client{Exec: f.Executor, Dir: dir, AppName: cfg.Deploy.Heroku.App}).WebURL(ctx)
+			return f.deployedURL(ctx, dir, cfg)
 		}
 	}
 	c := &cobra.Command{
@@ -303,7 +305,7 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 	target := o.Target
 	if target == "" {
 		target = "local"
-		if cfg != nil && cfg.Deploy.Heroku.App != "" && o.Port == 0 {
+		if cfg != nil && deployedApp(cfg) != "" && o.Port == 0 {
 			target = "deployed"
 		}
 	}
@@ -314,16 +316,16 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 		}
 		return serverenv.LocalURL(o.localPort(cfg), cfg.Server.Path), nil
 	case "deployed":
-		if cfg == nil || cfg.Deploy.Heroku.App == "" {
+		if cfg == nil || deployedApp(cfg) == "" {
 			return "", &hintError{
 				err:  errors.New("the project is not deployed yet"),
-				hint: "deploy it with `mcpctl deploy heroku`, or connect the local server with --target local",
+				hint: "deploy it with `" + o.DeployCommand + "`, or connect the local server with --target local",
 			}
 		}
 		if o.DeployedURL == nil {
 			return "", &hintError{
 				err:  errors.New("this build of mcpctl cannot look up the deployed URL"),
-				hint: "pass it: --target https://<app>.herokuapp.com" + cfg.Server.Path,
+				hint: "pass it: --target https://<the app's host>" + cfg.Server.Path,
 			}
 		}
 		base, err := o.DeployedURL(ctx, cfg)
@@ -446,7 +448,7 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 	if cfg != nil {
 		req.ProjectDir = cwd
 		req.URLs = append(req.URLs, serverenv.LocalURL(opts.localPort(cfg), cfg.Server.Path))
-		if cfg.Deploy.Heroku.App != "" && opts.DeployedURL != nil {
+		if deployedApp(cfg) != "" && opts.DeployedURL != nil {
 			if base, err := opts.DeployedURL(ctx, cfg); err == nil {
 				req.URLs = append(req.URLs, serverenv.EndpointURL(base, cfg.Server.Path))
 			} else {

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -29,6 +28,8 @@ type diffOptions struct {
 	Getenv func(string) string
 	// DeployedURL returns the deployed app's base URL.
 	DeployedURL func(ctx context.Context, dir string, cfg *config.File) (string, error)
+	// DeployCommand names the command that deploys, for hints.
+	DeployCommand string
 
 	Old, New string
 	JSON     bool
@@ -39,9 +40,9 @@ type diffOptions struct {
 }
 
 func newDiffCmd(f *Factory, runF func(context.Context, *diffOptions) error) *cobra.Command {
-	opts := &diffOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv,
+	opts := &diffOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, DeployCommand: f.deployCommand(),
 		DeployedURL: func(ctx context.Context, dir string, cfg *config.File) (string, error) {
-			return (&heroku.Client{Exec: f.Executor, Dir: dir, AppName: cfg.Deploy.Heroku.App}).WebURL(ctx)
+			return f.deployedURL(ctx, dir, cfg)
 		}}
 	c := &cobra.Command{
 		Use:   "diff [OLD] [NEW]",
@@ -157,9 +158,9 @@ func (o *diffOptions) side(ctx context.Context, cwd, spec string) ([]toolsurface
 		if err != nil {
 			return nil, "", err
 		}
-		if cfg.Deploy.Heroku.App == "" {
+		if deployedApp(cfg) == "" {
 			return nil, "", &hintError{err: errors.New("the project is not deployed yet"),
-				hint: "deploy it with `mcpctl deploy heroku`, or compare with a URL: mcpctl diff URL local"}
+				hint: "deploy it with `" + o.DeployCommand + "`, or compare with a URL: mcpctl diff URL local"}
 		}
 		base, err := o.DeployedURL(ctx, cwd, cfg)
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/mcpctl/mcpctl/atomicfile"
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -35,6 +36,10 @@ type keysOptions struct {
 	Getwd  func() (string, error)
 	Getenv func(string) string
 	GOOS   string
+	// Platforms makes the client of the project's deployed app; DeployCommand names the
+	// command that deploys it, for hints.
+	Platforms     func(dir string) deployers.Factory
+	DeployCommand string
 
 	Verb     string // new, list, rotate, revoke
 	Name     string
@@ -71,7 +76,8 @@ switch without downtime; --now is for a leaked key.`,
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	mk := func(verb string) *keysOptions {
-		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, GOOS: runtime.GOOS, Verb: verb}
+		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, GOOS: runtime.GOOS, Verb: verb,
+			Platforms: f.platforms, DeployCommand: f.deployCommand()}
 	}
 	run := func(opts *keysOptions) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
@@ -188,9 +194,13 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 	}
 	store := &keystore.Store{Dir: dir, DropUnknown: opts.DropUnknown}
 	where := ".env (the project has no deployed app, so keys are local only)"
-	if app := project.Deploy.Heroku.App; app != "" {
-		store.Platform = newHerokuClient(opts.IO, opts.Exec, opts.Getenv, dir, app)
-		where = ".env and the Heroku app " + app
+	switch p, err := opts.Platforms(dir).ForProject(project); {
+	case errors.Is(err, deployers.ErrNoApp):
+	case err != nil:
+		return err
+	default:
+		store.Platform = p
+		where = ".env and the " + deployers.Targets(project)[0].Title + " app " + p.App()
 	}
 	out, errOut := opts.IO.Out, opts.IO.ErrOut
 	if project.Server.Auth != config.AuthAPIKey && opts.Verb != "list" {
@@ -217,9 +227,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		}
 		switch {
 		case store.Platform == nil:
-			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
+			fmt.Fprintf(errOut, "The project has no deployed app, so keys are local only; `%s` pushes their hashes.\n", opts.DeployCommand)
 		default:
-			fmt.Fprintf(errOut, "The Heroku app %s accepts it now (it holds only the hash).\n", store.Platform.App())
+			fmt.Fprintf(errOut, "The %s app %s accepts it now (it holds only the hash).\n", deployers.Targets(project)[0].Title, store.Platform.App())
 		}
 	case "list":
 		list, err := store.List(ctx)
@@ -233,7 +243,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 				SchemaVersion int            `json:"schema_version"`
 				App           string         `json:"app,omitempty"`
 				Keys          []keystore.Key `json:"keys"`
-			}{1, project.Deploy.Heroku.App, orEmpty(list)})
+			}{1, deployedApp(project), orEmpty(list)})
 		}
 		if len(list) == 0 {
 			fmt.Fprintln(out, "No keys in .env. Create one with `mcpctl keys new`.")
@@ -250,14 +260,14 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			switch k.State {
 			case "unknown":
 				unknown++
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", deployedApp(project))
 				continue
 			case "revoking":
-				where := "no longer on " + project.Deploy.Heroku.App
+				where := "no longer on " + deployedApp(project)
 				if k.Deployed == nil {
 					where = "local"
 				} else if *k.Deployed {
-					where = "STILL ACCEPTED by " + project.Deploy.Heroku.App + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
+					where = "STILL ACCEPTED by " + deployedApp(project) + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
 				continue
@@ -265,9 +275,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			active := "local"
 			if k.Deployed != nil {
 				if *k.Deployed {
-					active += ", " + project.Deploy.Heroku.App
+					active += ", " + deployedApp(project)
 				} else {
-					active += " (not on " + project.Deploy.Heroku.App + ")"
+					active += " (not on " + deployedApp(project) + ")"
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
@@ -292,7 +302,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			fmt.Fprintln(errOut, "Finished an interrupted rotation.")
 		}
 		if store.Platform == nil {
-			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
+			fmt.Fprintf(errOut, "The project has no deployed app, so keys are local only; `%s` pushes their hashes.\n", opts.DeployCommand)
 		}
 		fmt.Fprintf(out, "Rotated key %q: %s → %s (%s in .env)\n", res.Name, res.Old.Fingerprint, res.New.Fingerprint, res.New.Var)
 		if res.Revoked {
@@ -381,11 +391,11 @@ func warnUnknown(w io.Writer, u keystore.Unknown, project *config.File) {
 	}
 	if u.Dropped {
 		fmt.Fprintf(w, "Warning: removed %d key(s) from %s that this .env does not hold (fingerprints %s): whoever uses them is locked out.\n",
-			len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+			len(u.Fingerprints), deployedApp(project), strings.Join(u.Fingerprints, ", "))
 		return
 	}
 	fmt.Fprintf(w, "Kept %d key(s) %s accepts that this .env does not hold (fingerprints %s); --drop-unknown removes them.\n",
-		len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+		len(u.Fingerprints), deployedApp(project), strings.Join(u.Fingerprints, ", "))
 }
 
 // scrubBackup rewrites the backup connect made of a config that held a key in plaintext,
@@ -424,7 +434,7 @@ func orEmpty(list []keystore.Key) []keystore.Key {
 
 func deployedNote(deployed bool, project *config.File) string {
 	if deployed {
-		return " on " + project.Deploy.Heroku.App
+		return " on " + deployedApp(project)
 	}
 	return " locally"
 }

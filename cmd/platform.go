@@ -1,36 +1,43 @@
 package cmd
 
 import (
-	"fmt"
-	"time"
+	"context"
+	"maps"
+	"slices"
+	"strings"
 
-	"github.com/mcpctl/mcpctl/deployers/heroku"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 )
 
-// herokuTimeoutEnv overrides the bound of each heroku call (not of a push).
-const herokuTimeoutEnv = "MCPCTL_HEROKU_TIMEOUT"
-
-// newHerokuClient is the Heroku client of the commands that change keys: each call is
-// bounded, and one that takes a while says so on stderr.
-func newHerokuClient(io *iostreams.IOStreams, exec executor.Executor, getenv func(string) string, dir, app string) *heroku.Client {
-	c := &heroku.Client{Exec: exec, Dir: dir, AppName: app, Timeout: herokuTimeout(getenv)}
-	c.Waiting = func(call string, elapsed time.Duration) {
-		fmt.Fprintf(io.ErrOut, "Waiting for `%s` (%s)…\n", call, elapsed)
+// platforms is the registry of the platforms mcpctl deploys to, one line each; the
+// constructor lives in that platform's deploy_<name>.go. Commands other than deploy reach
+// a project's app only through it (deployers.Factory.ForProject), never by name.
+func (f *Factory) platforms(dir string) deployers.Factory {
+	return deployers.Factory{
+		"heroku": func(t deployers.Target) deployers.Platform { return newHerokuClient(f, dir, t.App) },
 	}
-	return c
 }
 
-// herokuTimeout reads MCPCTL_HEROKU_TIMEOUT; zero (the client's default) when unset or
-// not a positive duration.
-func herokuTimeout(getenv func(string) string) time.Duration {
-	if getenv == nil {
-		return 0
+// deployCommand is the command that deploys, for hints: `mcpctl deploy heroku`.
+func (f *Factory) deployCommand() string {
+	return "mcpctl deploy " + strings.Join(slices.Sorted(maps.Keys(f.platforms(""))), "|")
+}
+
+// deployedURL returns the base URL of the project's deployed app (the platform's, never
+// built from the app name).
+func (f *Factory) deployedURL(ctx context.Context, dir string, cfg *config.File) (string, error) {
+	p, err := f.platforms(dir).ForProject(cfg)
+	if err != nil {
+		return "", err
 	}
-	d, err := time.ParseDuration(getenv(herokuTimeoutEnv))
-	if err != nil || d <= 0 {
-		return 0
+	return p.WebURL(ctx)
+}
+
+// deployedApp is the app mcpctl.toml records a deploy to, "" when none.
+func deployedApp(project *config.File) string {
+	if ts := deployers.Targets(project); len(ts) > 0 {
+		return ts[0].App
 	}
-	return d
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
 )
@@ -42,9 +43,15 @@ func stubGit(stub *executor.Stub, prefix string) {
 	stub.On("git", git("var"), executor.Result{Stdout: []byte("t <t@example.com> 0 +0000\n")}, nil)
 }
 
-func deployOpts(f *config.File, verify VerifyFunc) DeployOptions {
+// deploy runs the pipeline on c, with c's executor for git.
+func deploy(c *Client, opts deployers.DeployOptions) (*deployers.DeployResult, error) {
+	opts.Exec, opts.Dir = c.Exec, c.Dir
+	return deployers.Deploy(context.Background(), c, opts)
+}
+
+func deployOpts(f *config.File, verify deployers.VerifyFunc) deployers.DeployOptions {
 	k, _ := keys.Generate()
-	return DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": k}, Verify: verify}
+	return deployers.DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": k}, Verify: verify}
 }
 
 const twoReleases = `[{"version":5,"status":"succeeded","description":"Deploy abc","slug":{"id":"s5"}},{"version":4,"status":"succeeded","description":"Deploy 123","slug":{"id":"s4"}}]`
@@ -54,7 +61,7 @@ func TestDeployRefusesStatefulOnSeveralDynos(t *testing.T) {
 	f := config.Default("weather")
 	f.Server.Stateless = false
 	f.Deploy.Heroku.App = "weather"
-	_, err := c.Deploy(context.Background(), deployOpts(f, nil))
+	_, err := deploy(c, deployOpts(f, nil))
 	if err == nil || !strings.Contains(err.Error(), "2 web dynos") || !strings.Contains(hint(err), "ps:scale web=1") {
 		t.Fatalf("got %v (hint %q), want a refusal naming the dynos and the fix", err, hint(err))
 	}
@@ -73,7 +80,7 @@ func TestDeployRollsBackUnlessTold(t *testing.T) {
 		f.Deploy.Heroku.App = "weather"
 		opts := deployOpts(f, broken)
 		opts.NoRollback = noRollback
-		res, err := c.Deploy(context.Background(), opts)
+		res, err := deploy(c, opts)
 		if err == nil {
 			t.Fatal("a release that fails verification deployed without error")
 		}
@@ -98,7 +105,7 @@ func TestDeployCreatesInTheGivenRegion(t *testing.T) {
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
 	opts.Region, opts.DryRun = "eu", true
-	res, err := c.Deploy(context.Background(), opts)
+	res, err := deploy(c, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +128,7 @@ func TestDeployFromAFolderPushesTheSplitToTheGitURL(t *testing.T) {
 	opts := deployOpts(f, nil)
 	var recorded string
 	opts.RecordApp = func(app string) error { recorded = app; return nil }
-	if _, err := c.Deploy(context.Background(), opts); err != nil {
+	if _, err := deploy(c, opts); err != nil {
 		t.Fatal(err)
 	}
 	calls := stub.Calls()
@@ -161,7 +168,7 @@ func TestDryRunWithoutHerokuShowsThePlan(t *testing.T) {
 		f := config.Default("weather")
 		opts := deployOpts(f, nil)
 		opts.DryRun = true
-		res, err := c.Deploy(context.Background(), opts)
+		res, err := deploy(c, opts)
 		want := ErrNotInstalled
 		if why == "not logged in" {
 			want = ErrNotLoggedIn
@@ -196,7 +203,7 @@ func TestDeployWithoutGitIdentityKeepsGitsInstructions(t *testing.T) {
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
 	opts.RecordApp = func(string) error { t.Error("mcpctl.toml changed before the failure"); return nil }
-	_, err := c.Deploy(context.Background(), opts)
+	_, err := deploy(c, opts)
 	if err == nil || !strings.Contains(err.Error(), `git config --global user.email "you@example.com"`) || !strings.Contains(err.Error(), `user.name "Your Name"`) {
 		t.Fatalf("got %v, want git's instructions in full", err)
 	}
@@ -215,7 +222,7 @@ func TestDeployCreatesNothingItCannotRecord(t *testing.T) {
 	stub.On("heroku", []string{"apps:create"}, executor.Result{Stdout: []byte(`{"name":"weather"}`)}, nil)
 	opts := deployOpts(config.Default("weather"), nil)
 	opts.CheckRecord = func(string) error { return errors.New("mcpctl.toml: invalid character") }
-	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
+	if _, err := deploy(c, opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
 		t.Fatalf("got %v", err)
 	}
 	for _, call := range stub.Calls() {
@@ -235,7 +242,7 @@ func TestDeployKeepsUnknownKeys(t *testing.T) {
 		opts := deployOpts(f, nil)
 		stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{"MCP_API_KEY_HASHES":"` + keys.Hash(teammate) + `"}`)}, nil)
 		opts.DropUnknownKeys = drop
-		if _, err := c.Deploy(context.Background(), opts); err != nil {
+		if _, err := deploy(c, opts); err != nil {
 			t.Fatal(err)
 		}
 		var set string
@@ -260,7 +267,7 @@ func TestYesCommitsOnlyAfterTheChecksPass(t *testing.T) {
 	opts := deployOpts(f, nil)
 	opts.Yes = true
 	opts.Preflight = func(context.Context) error { return errors.New("doctor: 1 error (test-failed)") }
-	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "test-failed") {
+	if _, err := deploy(c, opts); err == nil || !strings.Contains(err.Error(), "test-failed") {
 		t.Fatalf("got %v, want doctor's error", err)
 	}
 	for _, call := range stub.Calls() {
@@ -278,8 +285,8 @@ func TestDeployReportsTheDynoType(t *testing.T) {
 		f.Deploy.Heroku.App = "weather"
 		opts := deployOpts(f, func(context.Context, string) error { return nil })
 		var msgs []string
-		opts.Progress = func(e Event) { msgs = append(msgs, e.Message) }
-		res, err := c.Deploy(context.Background(), opts)
+		opts.Progress = func(e deployers.Event) { msgs = append(msgs, e.Message) }
+		res, err := deploy(c, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

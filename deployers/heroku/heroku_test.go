@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/keys"
 )
 
 func newStubClient() (*Client, *executor.Stub) {
@@ -89,28 +89,6 @@ func TestSetConfigSetsAndUnsetsInOneCallEach(t *testing.T) {
 	}
 }
 
-func TestDesiredConfigHoldsOnlyHashes(t *testing.T) {
-	k1, _ := keys.Generate()
-	k2, _ := keys.Generate()
-	f := config.Default("weather")
-	want := DesiredConfig(f, map[string]string{"MCP_API_KEY": k1, "MCP_API_KEY_PREVIOUS": k2, "OTHER": "x"})
-	if want["MCP_API_KEY_HASHES"] != keys.Hash(k1)+","+keys.Hash(k2) {
-		t.Fatalf("hashes %q", want["MCP_API_KEY_HASHES"])
-	}
-	for k, v := range want {
-		if strings.Contains(v, k1) || strings.Contains(v, k2) {
-			t.Fatalf("%s carries a plaintext key", k)
-		}
-	}
-	changes := ConfigChanges(map[string]string{"MCP_PATH": "/mcp", "MCP_ALLOWED_ORIGINS": "https://old.example.com"}, want)
-	if _, ok := changes["MCP_PATH"]; ok {
-		t.Error("an unchanged value would be set again")
-	}
-	if v, ok := changes["MCP_ALLOWED_ORIGINS"]; !ok || v != "" {
-		t.Error("a value that must go is not unset")
-	}
-}
-
 func TestPreviousGoodSkipsConfigOnlyReleases(t *testing.T) {
 	slug := &struct {
 		ID string `json:"id"`
@@ -149,7 +127,7 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 	_, _ = c.Config(ctx)
 	_ = c.SetConfig(ctx, map[string]string{"A": "1", "B": ""})
 	_, _ = c.Releases(ctx)
-	_ = c.Rollback(ctx, 3)
+	_ = c.Rollback(ctx, deployers.Release{Version: 3})
 	_ = c.WaitForDynos(ctx)
 	_, _ = c.Logs(ctx, 200)
 
@@ -201,7 +179,7 @@ func TestDeployConfigForOAuth(t *testing.T) {
 	f.Server.Auth = config.AuthOAuth
 	f.Server.OAuth.Issuer = "https://auth.example.com/"
 	f.Deploy.Heroku.App = "weather"
-	res, err := c.Deploy(context.Background(), DeployOptions{Project: f, Env: map[string]string{"MCP_RESOURCE_URL": "http://127.0.0.1:8000/mcp"}, DryRun: true})
+	res, err := deploy(c, deployers.DeployOptions{Project: f, Env: map[string]string{"MCP_RESOURCE_URL": "http://127.0.0.1:8000/mcp"}, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +197,7 @@ func TestDeployConfigForOAuth(t *testing.T) {
 	if strings.Contains(set, "MCP_API_KEY_HASHES") {
 		t.Errorf("an OAuth app would get key hashes: %q", set)
 	}
-	want := DesiredConfig(f, nil)
+	want := deployers.DesiredConfig(f, nil)
 	if _, ok := want["MCP_API_KEY_HASHES"]; ok {
 		t.Error("DesiredConfig gives an OAuth project key hashes")
 	}

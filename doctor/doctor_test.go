@@ -200,6 +200,7 @@ func TestGeneratedVariantsAreClean(t *testing.T) {
 		{"custom path", scaffold.Project{Stateless: true, Path: "/api/mcp", Name: "other-name"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir, _ := generate(t, tc.p, false)
 			r := run(t, dir, true)
 			wantOnly(t, r, tc.want...)
@@ -515,6 +516,7 @@ func TestPitfalls(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			p := tc.project
 			if tc.name != "stateful with two dynos" {
 				p.Stateless = true

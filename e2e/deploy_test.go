@@ -323,3 +323,29 @@ func TestDeployHerokuDryRunChangesNothing(t *testing.T) {
 		t.Errorf("--json result %+v", res)
 	}
 }
+
+// Without a heroku login (or the CLI), a dry run still shows the plan: the config it
+// would set, with key hashes and never a key, and the push; then what is missing.
+func TestDeployHerokuDryRunWithoutLoginShowsThePlan(t *testing.T) {
+	dir := initProject(t, "offline-demo")
+	key := dotenv(t, dir)["MCP_API_KEY"]
+	fake := newFakeHeroku(t, fakeState{})
+	out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "heroku", "--dry-run")
+	if code == 0 {
+		t.Fatalf("a dry run without a login exited 0:\n%s\n%s", out, errOut)
+	}
+	for _, want := range []string{"heroku config:set", "MCP_API_KEY_HASHES=" + keys.Hash(key), "git push heroku HEAD:main"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "not logged in") || !strings.Contains(errOut, "heroku login") {
+		t.Errorf("stderr does not name the missing login and its fix:\n%s", errOut)
+	}
+	if strings.Contains(out+errOut, key) {
+		t.Error("the dry run printed the plaintext key")
+	}
+	if st := run(t, dir, "git", "status", "--porcelain"); st != "" {
+		t.Errorf("the dry run changed the project:\n%s", st)
+	}
+}

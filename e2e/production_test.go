@@ -243,3 +243,110 @@ func TestRestartDuringCallLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestDevKeepsProductionBehaviour: through `mcpctl dev`, a same-origin page on the dev URL
+// passes the server's DNS-rebinding defence (the MCP conformance case
+// localhost-host-valid-accepted) while foreign hosts and origins are refused, a long
+// call's progress streams through as it happens, and a call in flight during a reload
+// completes on the old process.
+func TestDevKeepsProductionBehaviour(t *testing.T) {
+	dir := initProject(t, "devprod-demo")
+	key := dotenv(t, dir)["MCP_API_KEY"]
+	port := freePort(t)
+	dev := exec.Command(mcpctlBin, "dev", "--no-tui", "--port", fmt.Sprint(port))
+	dev.Dir = dir
+	dev.Env = append(os.Environ(), "NO_COLOR=1")
+	logs := &syncBuffer{}
+	dev.Stdout, dev.Stderr = logs, logs
+	if err := dev.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- dev.Wait() }()
+	t.Cleanup(func() {
+		if dev.ProcessState == nil {
+			dev.Process.Kill()
+			<-done
+		}
+	})
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
+	var cs *mcp.ClientSession
+	progress := make(chan struct{}, 100)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		transport := &mcp.StreamableClientTransport{
+			Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+			MaxRetries: 1, DisableStandaloneSSE: true,
+		}
+		var err error
+		cs, err = mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{
+			ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { progress <- struct{}{} },
+		}).Connect(context.Background(), transport, nil)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dev server not ready: %v\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	defer cs.Close()
+
+	// DNS rebinding, as the conformance suite probes it.
+	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"conformance","version":"0"}}}`
+	for _, tc := range []struct {
+		host, origin string
+		refused      bool
+	}{
+		{fmt.Sprintf("localhost:%d", port), fmt.Sprintf("http://localhost:%d", port), false},
+		{fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("http://127.0.0.1:%d", port), false},
+		{"evil.example", "http://evil.example", true},
+		{fmt.Sprintf("localhost:%d", port), "http://evil.example", true},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(initBody))
+		req.Host = tc.host
+		req.Header.Set("Origin", tc.origin)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("X-Api-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if refused := resp.StatusCode == http.StatusForbidden; refused != tc.refused {
+			t.Errorf("Host %s, Origin %s: status %d, want refused=%v", tc.host, tc.origin, resp.StatusCode, tc.refused)
+		}
+	}
+
+	// A 15 s call; once it reports progress (which streamed through the proxy as it
+	// happened), a reload replaces the server while it runs.
+	type reply struct {
+		res *mcp.CallToolResult
+		err error
+	}
+	got := make(chan reply, 1)
+	go func() {
+		params := &mcp.CallToolParams{Name: "long_task", Arguments: map[string]any{"seconds": 15}}
+		params.SetProgressToken("reload")
+		res, err := cs.CallTool(context.Background(), params)
+		got <- reply{res, err}
+	}()
+	<-progress
+	hello := filepath.Join(dir, "tools", "hello.go")
+	src, _ := os.ReadFile(hello)
+	os.WriteFile(hello, []byte(strings.Replace(string(src), `"Hello, "`, `"Hi, "`, 1)), 0o644)
+	for reloaded := false; !reloaded; {
+		select {
+		case r := <-got:
+			t.Fatalf("the call ended before the reload was served: %v %+v\n%s", r.err, r.res, logs.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Ada"}})
+		reloaded = err == nil && res.Content[0].(*mcp.TextContent).Text == "Hi, Ada!"
+	}
+	r := <-got
+	if r.err != nil || r.res.IsError || !strings.Contains(r.res.Content[0].(*mcp.TextContent).Text, "done after 15s") {
+		t.Fatalf("call in flight during the reload: %v %+v\n%s", r.err, r.res, logs.String())
+	}
+}

@@ -545,6 +545,9 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 			if ev.Crashed && nothingElse {
 				ev.RestartIn = r.scheduleRestart(st, time.Time{})
 				restartIn = ev.RestartIn
+				// Crash-looping: answer requests now, with why, not after the wait bound
+				// (before the event, so whoever sees it finds the proxy answering).
+				r.proxy.setDown(crashReason(m.child, restartIn))
 			}
 			r.emit(ctx, ev)
 		}
@@ -556,9 +559,6 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 			r.emit(ctx, ev)
 		}
 		switch {
-		case nothingElse && m.child != nil && m.crashed:
-			// Crash-looping: answer requests now, with why, not after the wait bound.
-			r.proxy.setDown(crashReason(m.child, restartIn))
 		case !nothingElse || (m.child != nil && m.crashed):
 		case m.buildFailed:
 			r.proxy.setDown(errors.New("the last build failed and no earlier build is running; fix the errors mcpctl dev shows"))

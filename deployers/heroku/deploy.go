@@ -156,7 +156,8 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 			return res, &Error{Step: PhasePreflight, Err: err, hint: "fix " + config.FileName + " so the app name can be recorded in it, then deploy again; nothing was created"}
 		}
 	}
-	if err := c.checkWorkTree(ctx, opts, record, need, plan, progress); err != nil {
+	work, err := c.checkWorkTree(ctx, opts, record, need)
+	if err != nil {
 		return res, err
 	}
 	if opts.Project.Server.Auth == config.AuthAPIKey && len(keys.InEnv(opts.Env)) == 0 {
@@ -167,6 +168,10 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		if err := opts.Preflight(ctx); err != nil {
 			return res, err
 		}
+	}
+	// The checks ran on the files as they are; only now, with --yes, are they committed.
+	if err := c.commitWork(ctx, work, opts.DryRun, plan, progress); err != nil {
+		return res, err
 	}
 	progress(Event{Phase: PhasePreflight, Done: true})
 
@@ -335,30 +340,30 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 // in the project folder unless told to commit it. A commit the deploy will make (the
 // work with --yes, the app name in mcpctl.toml) needs a git identity: that is checked
 // here, before anything changes.
-func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record bool, need func(error) error, plan func(string), progress func(Event)) error {
+func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record bool, need func(error) error) ([]string, error) {
 	repo, err := gitrepo.Find(ctx, c.Exec, c.Dir)
 	switch {
 	case errors.Is(err, gitrepo.ErrNotRepo):
-		return &Error{Step: PhasePreflight, Err: errors.New("the project is not in a git repository"),
+		return nil, &Error{Step: PhasePreflight, Err: errors.New("the project is not in a git repository"),
 			hint: "run `git init && git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out); Heroku deploys what is committed"}
 	case err != nil:
-		return &Error{Step: PhasePreflight, Err: err, hint: "run `git status` in the project to see what is wrong with the repository"}
+		return nil, &Error{Step: PhasePreflight, Err: err, hint: "run `git status` in the project to see what is wrong with the repository"}
 	}
 	c.repo = repo
 	if !repo.HasCommit() {
-		return &Error{Step: PhasePreflight, Err: fmt.Errorf("%s has no commit yet", repo.Describe()),
+		return nil, &Error{Step: PhasePreflight, Err: fmt.Errorf("%s has no commit yet", repo.Describe()),
 			hint: "run `git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out); Heroku deploys what is committed"}
 	}
 	changes, err := repo.Changes(ctx)
 	if err != nil {
-		return &Error{Step: PhasePreflight, Err: err}
+		return nil, &Error{Step: PhasePreflight, Err: err}
 	}
 	if len(changes) > 0 && !opts.Yes {
 		fix := "commit them (git add --all && git commit)"
 		if !repo.IsRoot() {
 			fix = "commit them (git add --all . && git commit -- .)"
 		}
-		return &Error{Step: PhasePreflight, Err: fmt.Errorf("uncommitted changes would not be deployed:\n%s", strings.Join(changes, "\n")),
+		return nil, &Error{Step: PhasePreflight, Err: fmt.Errorf("uncommitted changes would not be deployed:\n%s", strings.Join(changes, "\n")),
 			hint: fix + ", or run with --yes to let mcpctl commit the project folder's changes"}
 	}
 	if len(changes) > 0 || record {
@@ -368,18 +373,25 @@ func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record b
 				why = "--yes commits the uncommitted changes"
 			}
 			if err := need(&Error{Step: PhasePreflight, Err: err, hint: why + ", and git needs to know who you are: set user.name and user.email as git says above"}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	if len(changes) == 0 {
+	return changes, nil
+}
+
+// commitWork commits, with --yes, the uncommitted changes checkWorkTree found: only the
+// project folder's, never an .env.
+func (c *Client) commitWork(ctx context.Context, changes []string, dryRun bool, plan func(string), progress func(Event)) error {
+	repo := c.repo
+	if len(changes) == 0 || repo == nil {
 		return nil
 	}
 	where := ""
 	if !repo.IsRoot() {
 		where = " (only the project folder: " + repo.Describe() + ")"
 	}
-	if opts.DryRun {
+	if dryRun {
 		plan(fmt.Sprintf("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .%s", where))
 		return nil
 	}

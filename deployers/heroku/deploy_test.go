@@ -250,6 +250,26 @@ func TestDeployKeepsUnknownKeys(t *testing.T) {
 	}
 }
 
+// --yes commits only after the project checks pass: a deploy that doctor stops leaves
+// the user's work uncommitted, as it found it.
+func TestYesCommitsOnlyAfterTheChecksPass(t *testing.T) {
+	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	stub.On("git", []string{"-c", "core.quotepath=off", "status"}, executor.Result{Stdout: []byte("?? tools/new.go\n")}, nil)
+	f := config.Default("weather")
+	f.Deploy.Heroku.App = "weather"
+	opts := deployOpts(f, nil)
+	opts.Yes = true
+	opts.Preflight = func(context.Context) error { return errors.New("doctor: 1 error (test-failed)") }
+	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "test-failed") {
+		t.Fatalf("got %v, want doctor's error", err)
+	}
+	for _, call := range stub.Calls() {
+		if strings.Contains(call, " add ") || strings.Contains(call, " commit ") {
+			t.Errorf("committed before the checks passed: %s", call)
+		}
+	}
+}
+
 // Deploy reports the web dynos' type, and warns that eco dynos sleep.
 func TestDeployReportsTheDynoType(t *testing.T) {
 	for _, size := range []string{"Basic", "Eco"} {

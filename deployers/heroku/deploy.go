@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/gitrepo"
 	"github.com/mcpctl/mcpctl/keys"
 )
@@ -27,17 +28,11 @@ const (
 	PhaseRollback  = "rollback"
 )
 
-// Event reports deploy progress: a phase starting (Done false) or finished (Done true),
-// or a message within it.
-type Event struct {
-	Phase   string
-	Done    bool
-	Message string
-}
-
-// VerifyFunc checks a deployed MCP endpoint the way a client would. It returns nil when
-// the endpoint works, else an error that says what is wrong.
-type VerifyFunc func(ctx context.Context, endpoint string) error
+// Event and VerifyFunc are the deploy pipeline's, shared by every platform.
+type (
+	Event      = deployers.Event
+	VerifyFunc = deployers.VerifyFunc
+)
 
 // DeployOptions says what to deploy and how.
 type DeployOptions struct {
@@ -87,31 +82,14 @@ type DeployResult struct {
 	Planned []string `json:"planned,omitempty"`
 }
 
-// DesiredConfig is the environment the app must have: the server settings from
-// mcpctl.toml and the hashes (never the plaintext) of every key in .env.
+// DesiredConfig is the environment the app must have: see deployers.DesiredConfig.
 func DesiredConfig(project *config.File, env map[string]string) map[string]string {
-	want := map[string]string{}
-	for _, kv := range project.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		want[k] = v
-	}
-	if project.Server.Auth == config.AuthAPIKey {
-		want[keys.HashesEnvVar] = keys.HashList(keys.InEnv(env))
-	}
-	return want
+	return deployers.DesiredConfig(project, env)
 }
 
 // ConfigChanges returns the variables whose value must change (an empty value unsets).
 func ConfigChanges(current, want map[string]string) map[string]string {
-	changes := map[string]string{}
-	for k, v := range want {
-		if cur, ok := current[k]; !ok && v == "" {
-			continue
-		} else if cur != v {
-			changes[k] = v
-		}
-	}
-	return changes
+	return deployers.ConfigChanges(current, want)
 }
 
 // Deploy ships the project in c.Dir to Heroku and verifies it. See DeployOptions.

@@ -117,7 +117,8 @@ type OAuth struct {
 
 // Deploy holds per-platform deployment settings.
 type Deploy struct {
-	Heroku Heroku `toml:"heroku"`
+	Heroku   Heroku   `toml:"heroku"`
+	CloudRun CloudRun `toml:"cloudrun"`
 }
 
 // Heroku is the [deploy.heroku] table.
@@ -284,6 +285,7 @@ func (f *File) validate() []Problem {
 	default:
 		add("deploy.heroku.region", fmt.Errorf("%q is not one of us, eu", f.Deploy.Heroku.Region))
 	}
+	probs = append(probs, f.Deploy.CloudRun.validate()...)
 	return probs
 }
 

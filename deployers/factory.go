@@ -12,8 +12,9 @@ import (
 type Target struct {
 	Platform string // a platform's Name, such as "heroku"
 	Title    string // how messages name the platform: "Heroku"
-	App      string
+	App      string // the Heroku app, or the Cloud Run service
 	Region   string
+	Project  string // the Google Cloud project (Cloud Run)
 	// Table and Key say where mcpctl.toml records the app: [deploy.heroku] app.
 	Table, Key string
 }
@@ -21,8 +22,11 @@ type Target struct {
 // tables returns each platform's [deploy.<platform>] table, its app "" until a deploy
 // records one.
 func tables(cfg *config.File) []Target {
-	h := cfg.Deploy.Heroku
-	return []Target{{Platform: "heroku", Title: "Heroku", App: h.App, Region: h.Region, Table: "deploy.heroku", Key: "app"}}
+	h, r := cfg.Deploy.Heroku, cfg.Deploy.CloudRun
+	return []Target{
+		{Platform: "heroku", Title: "Heroku", App: h.App, Region: h.Region, Table: "deploy.heroku", Key: "app"},
+		{Platform: "cloudrun", Title: "Cloud Run", App: r.Service, Region: r.Region, Project: r.Project, Table: "deploy.cloudrun", Key: "service"},
+	}
 }
 
 // Targets returns the apps mcpctl.toml records, in a stable order.

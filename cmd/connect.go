@@ -17,7 +17,6 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/serverenv"
@@ -61,7 +60,11 @@ func newConnectCmd(f *Factory, runF func(context.Context, *connectOptions) error
 			if err != nil {
 				return "", err
 			}
-			return (&heroku.Client{Exec: f.Executor, Dir: dir, AppName: cfg.Deploy.Heroku.App}).WebURL(ctx)
+			p, err := projectPlatform(f.IOStreams, f.Executor, f.Getenv, dir, cfg)
+			if err != nil {
+				return "", err
+			}
+			return p.WebURL(ctx)
 		}
 	}
 	c := &cobra.Command{
@@ -303,7 +306,7 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 	target := o.Target
 	if target == "" {
 		target = "local"
-		if cfg != nil && cfg.Deploy.Heroku.App != "" && o.Port == 0 {
+		if cfg != nil && deployedName(cfg) != "" && o.Port == 0 {
 			target = "deployed"
 		}
 	}
@@ -314,10 +317,10 @@ func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (strin
 		}
 		return serverenv.LocalURL(o.localPort(cfg), cfg.Server.Path), nil
 	case "deployed":
-		if cfg == nil || cfg.Deploy.Heroku.App == "" {
+		if cfg == nil || deployedName(cfg) == "" {
 			return "", &hintError{
 				err:  errors.New("the project is not deployed yet"),
-				hint: "deploy it with `mcpctl deploy heroku`, or connect the local server with --target local",
+				hint: "deploy it with `mcpctl deploy heroku` or `mcpctl deploy cloudrun`, or connect the local server with --target local",
 			}
 		}
 		if o.DeployedURL == nil {
@@ -446,7 +449,7 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 	if cfg != nil {
 		req.ProjectDir = cwd
 		req.URLs = append(req.URLs, serverenv.LocalURL(opts.localPort(cfg), cfg.Server.Path))
-		if cfg.Deploy.Heroku.App != "" && opts.DeployedURL != nil {
+		if deployedName(cfg) != "" && opts.DeployedURL != nil {
 			if base, err := opts.DeployedURL(ctx, cfg); err == nil {
 				req.URLs = append(req.URLs, serverenv.EndpointURL(base, cfg.Server.Path))
 			} else {

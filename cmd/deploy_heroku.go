@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/deployui"
 	"github.com/mcpctl/mcpctl/doctor"
@@ -49,7 +50,7 @@ type deployHerokuOptions struct {
 
 func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
 	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
-	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts, dir, w) }
+	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts.Exec, dir, w) }
 	c := &cobra.Command{
 		Use:   "heroku",
 		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
@@ -151,31 +152,8 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 	if opts.Preflight != nil {
 		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, errOut) }
 	}
-	key := ""
-	if ks := keys.InEnv(env); project.Server.Auth == config.AuthAPIKey && len(ks) > 0 {
-		key = env[keys.EnvVar]
-		if key == "" {
-			key = ks[0]
-		}
-	}
-	dopts.Verify = func(ctx context.Context, endpoint string) error {
-		rep, err := probe.Run(ctx, probe.Options{
-			URL: endpoint, Key: key, KeySource: ".env " + keys.EnvVar,
-			Retry:         probe.Retry{For: opts.VerifyTimeout},
-			ClientName:    "mcpctl-deploy",
-			ClientVersion: opts.Version,
-			OnRetry: func(n probe.RetryNotice) {
-				fmt.Fprintf(errOut, "       %s: %s; retrying in %s\n", n.Step, n.Reason, n.Wait.Round(time.Second))
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if !rep.OK {
-			return &verifyError{report: rep}
-		}
-		return nil
-	}
+	key := deployKey(project, env)
+	dopts.Verify = deployVerifier(errOut, opts.Version, key, opts.VerifyTimeout)
 
 	if err := herokuSurfaceGate(opts, dir, project, key).run(ctx); err != nil {
 		return err
@@ -184,7 +162,15 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 	var res *heroku.DeployResult
 	var derr error
 	if opts.IO.IsStderrTTY() && !opts.JSON && !opts.DryRun {
-		res, derr = deployWithUI(ctx, opts, dir, client, dopts)
+		derr = deployWithUI(ctx, opts.IO, func(progress func(deployers.Event), out io.Writer) error {
+			dopts.Progress, dopts.Output = progress, out
+			if opts.Preflight != nil {
+				dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, out) }
+			}
+			var err error
+			res, err = client.Deploy(ctx, dopts)
+			return err
+		})
 	} else {
 		res, derr = client.Deploy(ctx, dopts)
 	}
@@ -227,26 +213,20 @@ func herokuSurfaceGate(opts *deployHerokuOptions, dir string, project *config.Fi
 		}}
 }
 
-// deployWithUI runs the deploy behind the terminal view: phases with a spinner and the
+// deployWithUI runs a deploy behind the terminal view: phases with a spinner and the
 // tail of the build output. When the deploy fails, the whole output (build log, the
 // app's last log lines) is printed after the view, where it can be read and scrolled.
-func deployWithUI(ctx context.Context, opts *deployHerokuOptions, dir string, client *heroku.Client, dopts heroku.DeployOptions) (*heroku.DeployResult, error) {
+func deployWithUI(ctx context.Context, ios *iostreams.IOStreams, deploy func(progress func(deployers.Event), out io.Writer) error) error {
 	msgs := make(chan any, 256)
 	var full bytes.Buffer
-	dopts.Progress = func(e heroku.Event) { msgs <- e }
-	dopts.Output = &lineSender{msgs: msgs, keep: &full}
-	if opts.Preflight != nil {
-		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, dopts.Output) }
-	}
-	var res *heroku.DeployResult
 	var derr error
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		res, derr = client.Deploy(ctx, dopts)
+		derr = deploy(func(e deployers.Event) { msgs <- e }, &lineSender{msgs: msgs, keep: &full})
 		msgs <- deployui.Done{Err: derr}
 	}()
-	prog := tea.NewProgram(deployui.New(msgs, nil), tea.WithOutput(opts.IO.ErrOut), tea.WithInput(nil), tea.WithContext(ctx))
+	prog := tea.NewProgram(deployui.New(msgs, nil), tea.WithOutput(ios.ErrOut), tea.WithInput(nil), tea.WithContext(ctx))
 	_, uiErr := prog.Run()
 	// The view may have stopped before the deploy (Ctrl-C): keep taking its messages
 	// until it has given up too.
@@ -259,12 +239,12 @@ func deployWithUI(ctx context.Context, opts *deployHerokuOptions, dir string, cl
 		break
 	}
 	if uiErr != nil && !errors.Is(uiErr, tea.ErrProgramKilled) && derr == nil {
-		return res, uiErr
+		return uiErr
 	}
 	if derr != nil && full.Len() > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "\nBuild output and logs:\n%s\n", strings.TrimRight(full.String(), "\n"))
+		fmt.Fprintf(ios.ErrOut, "\nBuild output and logs:\n%s\n", strings.TrimRight(full.String(), "\n"))
 	}
-	return res, derr
+	return derr
 }
 
 // lineSender turns streamed output into one view message per line, keeping all of it.
@@ -292,8 +272,8 @@ func (l *lineSender) Write(b []byte) (int, error) {
 
 // deployDoctor runs every project check (build and tests included) before a deploy
 // changes anything, and shows the problems that block it.
-func deployDoctor(ctx context.Context, opts *deployHerokuOptions, dir string, w io.Writer) error {
-	rep, err := doctor.Run(ctx, doctor.Options{Dir: dir, Exec: opts.Exec, ForDeploy: true})
+func deployDoctor(ctx context.Context, ex executor.Executor, dir string, w io.Writer) error {
+	rep, err := doctor.Run(ctx, doctor.Options{Dir: dir, Exec: ex, ForDeploy: true})
 	if err != nil {
 		return err
 	}
@@ -301,6 +281,41 @@ func deployDoctor(ctx context.Context, opts *deployHerokuOptions, dir string, w 
 		rep.WriteSummary(w, false)
 	}
 	return rep.Err()
+}
+
+// deployKey is the key a deploy verifies with: MCP_API_KEY, else the first key in .env.
+func deployKey(project *config.File, env map[string]string) string {
+	ks := keys.InEnv(env)
+	if project.Server.Auth != config.AuthAPIKey || len(ks) == 0 {
+		return ""
+	}
+	if k := env[keys.EnvVar]; k != "" {
+		return k
+	}
+	return ks[0]
+}
+
+// deployVerifier checks a deployed endpoint with the check client, retrying a booting
+// server for up to timeout.
+func deployVerifier(errOut io.Writer, version, key string, timeout time.Duration) deployers.VerifyFunc {
+	return func(ctx context.Context, endpoint string) error {
+		rep, err := probe.Run(ctx, probe.Options{
+			URL: endpoint, Key: key, KeySource: ".env " + keys.EnvVar,
+			Retry:         probe.Retry{For: timeout},
+			ClientName:    "mcpctl-deploy",
+			ClientVersion: version,
+			OnRetry: func(n probe.RetryNotice) {
+				fmt.Fprintf(errOut, "       %s: %s; retrying in %s\n", n.Step, n.Reason, n.Wait.Round(time.Second))
+			},
+		})
+		if err != nil {
+			return err
+		}
+		if !rep.OK {
+			return &verifyError{report: rep}
+		}
+		return nil
+	}
 }
 
 // verifyError carries the check's report, so the deploy error names the failed step.
@@ -314,7 +329,7 @@ func (e *verifyError) Error() string {
 	return msg
 }
 
-func printDeployEvent(ios *iostreams.IOStreams, e heroku.Event) {
+func printDeployEvent(ios *iostreams.IOStreams, e deployers.Event) {
 	w := ios.ErrOut
 	switch {
 	case e.Message != "" && !e.Done:

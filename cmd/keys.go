@@ -21,6 +21,7 @@ import (
 	"github.com/mcpctl/mcpctl/atomicfile"
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -188,9 +189,12 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 	}
 	store := &keystore.Store{Dir: dir, DropUnknown: opts.DropUnknown}
 	where := ".env (the project has no deployed app, so keys are local only)"
-	if app := project.Deploy.Heroku.App; app != "" {
-		store.Platform = newHerokuClient(opts.IO, opts.Exec, opts.Getenv, dir, app)
-		where = ".env and the Heroku app " + app
+	switch p, err := projectPlatform(opts.IO, opts.Exec, opts.Getenv, dir, project); {
+	case err == nil:
+		store.Platform = p
+		where = ".env and " + platformTitle(p)
+	case !errors.Is(err, deployers.ErrNoApp):
+		return err
 	}
 	out, errOut := opts.IO.Out, opts.IO.ErrOut
 	if project.Server.Auth != config.AuthAPIKey && opts.Verb != "list" {
@@ -217,9 +221,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 		}
 		switch {
 		case store.Platform == nil:
-			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
+			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` (or cloudrun) pushes their hashes.")
 		default:
-			fmt.Fprintf(errOut, "The Heroku app %s accepts it now (it holds only the hash).\n", store.Platform.App())
+			fmt.Fprintf(errOut, "%s accepts it now (it holds only the hash).\n", upperFirst(platformTitle(store.Platform)))
 		}
 	case "list":
 		list, err := store.List(ctx)
@@ -233,7 +237,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 				SchemaVersion int            `json:"schema_version"`
 				App           string         `json:"app,omitempty"`
 				Keys          []keystore.Key `json:"keys"`
-			}{1, project.Deploy.Heroku.App, orEmpty(list)})
+			}{1, deployedName(project), orEmpty(list)})
 		}
 		if len(list) == 0 {
 			fmt.Fprintln(out, "No keys in .env. Create one with `mcpctl keys new`.")
@@ -250,14 +254,14 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			switch k.State {
 			case "unknown":
 				unknown++
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", project.Deploy.Heroku.App)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", deployedName(project))
 				continue
 			case "revoking":
-				where := "no longer on " + project.Deploy.Heroku.App
+				where := "no longer on " + deployedName(project)
 				if k.Deployed == nil {
 					where = "local"
 				} else if *k.Deployed {
-					where = "STILL ACCEPTED by " + project.Deploy.Heroku.App + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
+					where = "STILL ACCEPTED by " + deployedName(project) + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
 				continue
@@ -265,9 +269,9 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			active := "local"
 			if k.Deployed != nil {
 				if *k.Deployed {
-					active += ", " + project.Deploy.Heroku.App
+					active += ", " + deployedName(project)
 				} else {
-					active += " (not on " + project.Deploy.Heroku.App + ")"
+					active += " (not on " + deployedName(project) + ")"
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)
@@ -292,7 +296,7 @@ func runKeys(ctx context.Context, opts *keysOptions) error {
 			fmt.Fprintln(errOut, "Finished an interrupted rotation.")
 		}
 		if store.Platform == nil {
-			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` pushes their hashes.")
+			fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` (or cloudrun) pushes their hashes.")
 		}
 		fmt.Fprintf(out, "Rotated key %q: %s → %s (%s in .env)\n", res.Name, res.Old.Fingerprint, res.New.Fingerprint, res.New.Var)
 		if res.Revoked {
@@ -381,11 +385,11 @@ func warnUnknown(w io.Writer, u keystore.Unknown, project *config.File) {
 	}
 	if u.Dropped {
 		fmt.Fprintf(w, "Warning: removed %d key(s) from %s that this .env does not hold (fingerprints %s): whoever uses them is locked out.\n",
-			len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+			len(u.Fingerprints), deployedName(project), strings.Join(u.Fingerprints, ", "))
 		return
 	}
 	fmt.Fprintf(w, "Kept %d key(s) %s accepts that this .env does not hold (fingerprints %s); --drop-unknown removes them.\n",
-		len(u.Fingerprints), project.Deploy.Heroku.App, strings.Join(u.Fingerprints, ", "))
+		len(u.Fingerprints), deployedName(project), strings.Join(u.Fingerprints, ", "))
 }
 
 // scrubBackup rewrites the backup connect made of a config that held a key in plaintext,
@@ -424,7 +428,7 @@ func orEmpty(list []keystore.Key) []keystore.Key {
 
 func deployedNote(deployed bool, project *config.File) string {
 	if deployed {
-		return " on " + project.Deploy.Heroku.App
+		return " on " + deployedName(project)
 	}
 	return " locally"
 }
@@ -434,4 +438,11 @@ func nameSuffix(name string) string {
 		return ""
 	}
 	return " --name " + name
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

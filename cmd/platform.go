@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
+	"github.com/mcpctl/mcpctl/deployers/cloudrun"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -33,4 +36,35 @@ func herokuTimeout(getenv func(string) string) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// projectPlatform is the platform holding the project's deployed app, as mcpctl.toml
+// records it; deployers.ErrNoApp when there is none. Commands go through it, so that
+// they work whichever platform the project is deployed to.
+func projectPlatform(io *iostreams.IOStreams, exec executor.Executor, getenv func(string) string, dir string, cfg *config.File) (deployers.Platform, error) {
+	return deployers.Factory{
+		"heroku": func(t deployers.Target) deployers.Platform {
+			return newHerokuClient(io, exec, getenv, dir, t.App)
+		},
+		"cloudrun": func(t deployers.Target) deployers.Platform {
+			return &cloudrun.Client{Exec: exec, Dir: dir, Service: t.App, Region: t.Region, Project: t.Project}
+		},
+	}.ForProject(cfg)
+}
+
+// deployedName is the recorded app's name (Heroku app or Cloud Run service), "" when
+// the project is not deployed.
+func deployedName(cfg *config.File) string {
+	if ts := deployers.Targets(cfg); len(ts) > 0 {
+		return ts[0].App
+	}
+	return ""
+}
+
+// platformTitle names an app for messages: "the Heroku app x", "the Cloud Run service x".
+func platformTitle(p deployers.Platform) string {
+	if p.Name() == "cloudrun" {
+		return "the Cloud Run service " + p.App()
+	}
+	return "the Heroku app " + p.App()
 }

@@ -693,14 +693,14 @@ func TestRunErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, Options{Dir: t.TempDir(), Exec: &executor.Stub{Missing: []string{"git", "go"}}}); err != context.Canceled {
+	if _, err := Run(ctx, Options{Dir: t.TempDir(), Exec: missing(t, "git", "go")}); err != context.Canceled {
 		t.Errorf("cancelled: got %v", err)
 	}
 }
 
 // TestEmptyDirectory: doctor anywhere other than a project says so, without crashing.
 func TestEmptyDirectory(t *testing.T) {
-	r, err := Run(context.Background(), Options{Dir: t.TempDir(), Exec: &executor.Stub{Missing: []string{"git", "go"}}})
+	r, err := Run(context.Background(), Options{Dir: t.TempDir(), Exec: missing(t, "git", "go")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-func newStubClient() (*Client, *executor.Stub) {
-	stub := &executor.Stub{}
+func newStubClient(t *testing.T) (*Client, *executor.Stub) {
+	stub := executor.NewStub(t)
 	return &Client{Exec: stub, Dir: "/proj", Service: "weather", Region: "europe-west1", Project: "acme-prod"}, stub
 }
 
@@ -26,7 +26,7 @@ const describeJSON = `{"apiVersion":"serving.knative.dev/v1","kind":"Service",
    "traffic":[{"revisionName":"weather-00002-abc","percent":100}]}}`
 
 func TestDescribeParsesKnativeService(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("gcloud", []string{"run", "services", "describe"}, executor.Result{Stdout: []byte(describeJSON)}, nil)
 	s, err := c.Describe(context.Background())
 	if err != nil {
@@ -42,7 +42,7 @@ func TestDescribeParsesKnativeService(t *testing.T) {
 }
 
 func TestErrorsAreClassified(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("gcloud", []string{"auth", "list"}, executor.Result{Stdout: []byte(`[{"account":"a@b.c","status":""}]`)}, nil)
 	stub.On("gcloud", []string{"run", "services", "describe"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte("ERROR: (gcloud.run.services.describe) Cannot find service [weather]")})
 	stub.On("gcloud", []string{"run", "services", "logs"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte("ERROR: (gcloud.run.services.logs.read) The required property [project] is not currently set.")})
@@ -81,7 +81,7 @@ func TestEnvFlagsEscapeCommas(t *testing.T) {
 // After a rollback traffic is pinned: a config change would make a revision that serves
 // nothing, so keys would not reach the service. It is refused with the way out.
 func TestSetConfigRefusesPinnedTraffic(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("gcloud", []string{"run", "services", "describe"}, executor.Result{Stdout: []byte(describeJSON)}, nil)
 	err := c.SetConfig(context.Background(), map[string]string{"MCP_API_KEY_HASHES": "x"})
 	if !errors.Is(err, ErrPinned) || !strings.Contains(hintOf(err), "--to-latest") {
@@ -164,7 +164,7 @@ func TestCommandLinesMatchTheRealGcloud(t *testing.T) {
 	if testing.Short() {
 		t.Skip("gcloud --help takes seconds per command")
 	}
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("gcloud", nil, executor.Result{Stdout: []byte(`[]`)}, nil)
 	stub.On("gcloud", []string{"run", "services", "describe"}, executor.Result{Stdout: []byte(strings.Replace(describeJSON, `"percent":100}`, `"percent":100,"latestRevision":true}`, 1))}, nil)
 	ctx := context.Background()

@@ -15,13 +15,13 @@ import (
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-func newStubClient() (*Client, *executor.Stub) {
-	stub := &executor.Stub{}
+func newStubClient(t *testing.T) (*Client, *executor.Stub) {
+	stub := executor.NewStub(t)
 	return &Client{Exec: stub, Dir: "/proj", AppName: "weather"}, stub
 }
 
 func TestInfoParsesAppAndDynos(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/","region":{"name":"eu"}},"dynos":[{"type":"web","name":"web.1"},{"type":"web","name":"web.2"}]}`)}, nil)
 	app, dynos, err := c.Info(context.Background())
 	if err != nil {
@@ -36,7 +36,7 @@ func TestInfoParsesAppAndDynos(t *testing.T) {
 }
 
 func TestErrorsAreClassified(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{}, &executor.ExitError{ExitCode: 100, Stderr: []byte(" ›   Error: not logged in")})
 	stub.On("heroku", []string{"apps:info"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte(" ›   Error: Couldn't find that app.")})
 	stub.On("heroku", []string{"apps:create"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte(" ›   Error: Name weather is already taken")})
@@ -65,7 +65,7 @@ func hint(err error) string {
 }
 
 func TestUnexpectedOutputIsAnError(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"config"}, executor.Result{Stdout: []byte("=== weather Config Vars")}, nil)
 	stub.On("heroku", []string{"releases"}, executor.Result{Stdout: []byte("not json")}, nil)
 	if _, err := c.Config(context.Background()); err == nil || !strings.Contains(err.Error(), "unexpected output") {
@@ -77,7 +77,7 @@ func TestUnexpectedOutputIsAnError(t *testing.T) {
 }
 
 func TestSetConfigSetsAndUnsetsInOneCallEach(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"config:set"}, executor.Result{}, nil)
 	stub.On("heroku", []string{"config:unset"}, executor.Result{}, nil)
 	if err := c.SetConfig(context.Background(), map[string]string{"B": "2", "A": "1", "C": ""}); err != nil {
@@ -135,7 +135,7 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 		}
 		t.Skip("set MCPCTL_HEROKU_CLI to a heroku executable (npm install heroku) to run this check")
 	}
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	ok := executor.Result{Stdout: []byte(`{}`)}
 	stub.On("heroku", nil, ok, nil)
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://w/"}}`)}, nil)
@@ -191,13 +191,11 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 // An OAuth project gets its issuer settings and, unless mcpctl.toml names one, the app's
 // own endpoint as resource URL; never key hashes.
 func TestDeployConfigForOAuth(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
 	stubGit(stub, "")
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/"}}`)}, nil)
-	stub.On("heroku", []string{"git:remote"}, executor.Result{}, nil)
 	stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{}`)}, nil)
-	stub.On("heroku", []string{"config:set"}, executor.Result{}, nil)
 	f := config.Default("weather")
 	f.Server.Auth = config.AuthOAuth
 	f.Server.OAuth.Issuer = "https://auth.example.com/"

@@ -43,11 +43,10 @@ type fakeGcloud struct {
 }
 
 type gcloudState struct {
-	Account  string                     `json:"account"`
-	Project  string                     `json:"project"`
-	Fail     map[string]string          `json:"fail,omitempty"`
-	Services map[string]*gcloudService  `json:"services,omitempty"`
-	Extra    map[string]json.RawMessage `json:"-"`
+	Account  string                    `json:"account"`
+	Project  string                    `json:"project"`
+	Fail     map[string]string         `json:"fail,omitempty"`
+	Services map[string]*gcloudService `json:"services,omitempty"`
 }
 
 type gcloudService struct {
@@ -86,21 +85,6 @@ func newFakeGcloud(t *testing.T, st gcloudState) *fakeGcloud {
 func (f *fakeGcloud) write(t *testing.T, st gcloudState) {
 	t.Helper()
 	data, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// setFail changes the scripted failures, keeping the rest of the state.
-func (f *fakeGcloud) setFail(t *testing.T, fail map[string]string) {
-	t.Helper()
-	var raw map[string]json.RawMessage
-	data, _ := os.ReadFile(filepath.Join(f.dir, "state.json"))
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatal(err)
-	}
-	raw["fail"], _ = json.Marshal(fail)
-	data, _ = json.Marshal(raw)
 	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}

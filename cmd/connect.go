@@ -31,8 +31,6 @@ type connectOptions struct {
 	// DeployedURL returns the deployed app's base URL (the platform's, never built from
 	// the app name); nil means none can be looked up, and --target deployed asks for a URL.
 	DeployedURL func(ctx context.Context, cfg *config.File) (string, error)
-	// DeployCommand names the command that deploys, for hints.
-	DeployCommand string
 
 	Client string // a client id, or "all"
 	Target string // local, deployed or a URL; empty: deployed once there is an app
@@ -53,7 +51,6 @@ const connectAll = "all"
 func newConnectCmd(f *Factory, runF func(context.Context, *connectOptions) error) *cobra.Command {
 	opts := &connectOptions{
 		IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv, Executable: f.Executable, GOOS: runtime.GOOS,
-		DeployCommand: f.deployCommand(),
 	}
 	if f.Executor != nil {
 		opts.LookPath = f.Executor.LookPath
@@ -62,7 +59,11 @@ func newConnectCmd(f *Factory, runF func(context.Context, *connectOptions) error
 			if err != nil {
 				return "", err
 			}
-			return f.deployedURL(ctx, dir, cfg)
+			p, err := projectPlatform(f.IOStreams, f.Executor, f.Getenv, dir, cfg)
+			if err != nil {
+				return "", err
+			}
+			return p.WebURL(ctx)
 		}
 	}
 	c := &cobra.Command{
@@ -257,9 +258,9 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 
 // target is the server --target names.
 func (o *connectOptions) target(cfg *config.File) connect.Target {
-	t := connect.Target{Choice: o.Target, Project: cfg, Port: o.Port, DeployCommand: o.DeployCommand}
+	t := connect.Target{Choice: o.Target, Project: cfg, Port: o.Port, Deploy: deployHint}
 	if cfg != nil {
-		t.Deployed = deployedApp(cfg) != ""
+		t.Deployed = deployedName(cfg) != ""
 		if o.DeployedURL != nil {
 			t.DeployedURL = func(ctx context.Context) (string, error) { return o.DeployedURL(ctx, cfg) }
 		}
@@ -323,7 +324,7 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 	if cfg != nil {
 		req.ProjectDir = cwd
 		req.URLs = append(req.URLs, serverenv.LocalURL(opts.target(cfg).LocalPort(), cfg.Server.Path))
-		if deployedApp(cfg) != "" && opts.DeployedURL != nil {
+		if deployedName(cfg) != "" && opts.DeployedURL != nil {
 			if base, err := opts.DeployedURL(ctx, cfg); err == nil {
 				req.URLs = append(req.URLs, serverenv.EndpointURL(base, cfg.Server.Path))
 			} else {

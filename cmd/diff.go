@@ -28,8 +28,6 @@ type diffOptions struct {
 	Getenv func(string) string
 	// DeployedURL returns the deployed app's base URL.
 	DeployedURL func(ctx context.Context, dir string, cfg *config.File) (string, error)
-	// DeployCommand names the command that deploys, for hints.
-	DeployCommand string
 
 	Old, New string
 	JSON     bool
@@ -40,9 +38,13 @@ type diffOptions struct {
 }
 
 func newDiffCmd(f *Factory, runF func(context.Context, *diffOptions) error) *cobra.Command {
-	opts := &diffOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, DeployCommand: f.deployCommand(),
+	opts := &diffOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv,
 		DeployedURL: func(ctx context.Context, dir string, cfg *config.File) (string, error) {
-			return f.deployedURL(ctx, dir, cfg)
+			p, err := projectPlatform(f.IOStreams, f.Executor, f.Getenv, dir, cfg)
+			if err != nil {
+				return "", err
+			}
+			return p.WebURL(ctx)
 		}}
 	c := &cobra.Command{
 		Use:   "diff [OLD] [NEW]",
@@ -158,9 +160,9 @@ func (o *diffOptions) side(ctx context.Context, cwd, spec string) ([]toolsurface
 		if err != nil {
 			return nil, "", err
 		}
-		if deployedApp(cfg) == "" {
+		if deployedName(cfg) == "" {
 			return nil, "", &hintError{err: errors.New("the project is not deployed yet"),
-				hint: "deploy it with `" + o.DeployCommand + "`, or compare with a URL: mcpctl diff URL local"}
+				hint: "deploy it with " + deployHint + ", or compare with a URL: mcpctl diff URL local"}
 		}
 		base, err := o.DeployedURL(ctx, cwd, cfg)
 		if err != nil {

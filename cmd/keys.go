@@ -27,10 +27,6 @@ type keysOptions struct {
 	Getwd  func() (string, error)
 	Getenv func(string) string
 	GOOS   string
-	// Platforms makes the client of the project's deployed app; DeployCommand names the
-	// command that deploys it, for hints.
-	Platforms     func(dir string) deployers.Factory
-	DeployCommand string
 
 	Verb     string // new, list, rotate, revoke
 	Name     string
@@ -67,8 +63,7 @@ switch without downtime; --now is for a leaked key.`,
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	mk := func(verb string) *keysOptions {
-		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, GOOS: runtime.GOOS, Verb: verb,
-			Platforms: f.platforms, DeployCommand: f.deployCommand()}
+		return &keysOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, GOOS: runtime.GOOS, Verb: verb}
 	}
 	run := func(opts *keysOptions) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
@@ -145,13 +140,12 @@ func openKeys(opts *keysOptions) (*keysProject, error) {
 	}
 	store := &keystore.Store{Dir: dir, DropUnknown: opts.DropUnknown}
 	where := ".env (the project has no deployed app, so keys are local only)"
-	switch p, err := opts.Platforms(dir).ForProject(project); {
-	case errors.Is(err, deployers.ErrNoApp):
-	case err != nil:
-		return nil, err
-	default:
+	switch p, err := projectPlatform(opts.IO, opts.Exec, opts.Getenv, dir, project); {
+	case err == nil:
 		store.Platform = p
-		where = ".env and the " + deployers.Targets(project)[0].Title + " app " + p.App()
+		where = ".env and " + platformTitle(p)
+	case !errors.Is(err, deployers.ErrNoApp):
+		return nil, err
 	}
 	if project.Server.Auth != config.AuthAPIKey && opts.Verb != "list" {
 		fmt.Fprintf(opts.IO.ErrOut, "Note: mcpctl.toml has auth = %q; keys take effect only with auth = \"apikey\".\n", project.Server.Auth)
@@ -166,16 +160,16 @@ func warnUnknown(w io.Writer, u keystore.Unknown, project *config.File) {
 	}
 	if u.Dropped {
 		fmt.Fprintf(w, "Warning: removed %d key(s) from %s that this .env does not hold (fingerprints %s): whoever uses them is locked out.\n",
-			len(u.Fingerprints), deployedApp(project), strings.Join(u.Fingerprints, ", "))
+			len(u.Fingerprints), deployedName(project), strings.Join(u.Fingerprints, ", "))
 		return
 	}
 	fmt.Fprintf(w, "Kept %d key(s) %s accepts that this .env does not hold (fingerprints %s); --drop-unknown removes them.\n",
-		len(u.Fingerprints), deployedApp(project), strings.Join(u.Fingerprints, ", "))
+		len(u.Fingerprints), deployedName(project), strings.Join(u.Fingerprints, ", "))
 }
 
 func deployedNote(deployed bool, project *config.File) string {
 	if deployed {
-		return " on " + deployedApp(project)
+		return " on " + deployedName(project)
 	}
 	return " locally"
 }
@@ -185,4 +179,11 @@ func nameSuffix(name string) string {
 		return ""
 	}
 	return " --name " + name
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -37,7 +37,7 @@ func runKeysList(ctx context.Context, opts *keysOptions, kp *keysProject) error 
 			SchemaVersion int            `json:"schema_version"`
 			App           string         `json:"app,omitempty"`
 			Keys          []keystore.Key `json:"keys"`
-		}{1, deployedApp(project), orEmpty(list)})
+		}{1, deployedName(project), orEmpty(list)})
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(out, "No keys in .env. Create one with `mcpctl keys new`.")
@@ -54,14 +54,14 @@ func runKeysList(ctx context.Context, opts *keysOptions, kp *keysProject) error 
 		switch k.State {
 		case "unknown":
 			unknown++
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", deployedApp(project))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", "unknown", "unknown", k.Fingerprint, "-", "- (not in this .env)", deployedName(project))
 			continue
 		case "revoking":
-			where := "no longer on " + deployedApp(project)
+			where := "no longer on " + deployedName(project)
 			if k.Deployed == nil {
 				where = "local"
 			} else if *k.Deployed {
-				where = "STILL ACCEPTED by " + deployedApp(project) + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
+				where = "STILL ACCEPTED by " + deployedName(project) + ": run `mcpctl keys rotate" + nameSuffix(k.Name) + "` to finish"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, "-", k.Var, where)
 			continue
@@ -69,9 +69,9 @@ func runKeysList(ctx context.Context, opts *keysOptions, kp *keysProject) error 
 		active := "local"
 		if k.Deployed != nil {
 			if *k.Deployed {
-				active += ", " + deployedApp(project)
+				active += ", " + deployedName(project)
 			} else {
-				active += " (not on " + deployedApp(project) + ")"
+				active += " (not on " + deployedName(project) + ")"
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, k.State, k.Fingerprint, created, k.Var, active)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/keystore"
 )
@@ -47,9 +46,9 @@ func runKeysNew(ctx context.Context, opts *keysOptions, kp *keysProject) error {
 	}
 	switch {
 	case store.Platform == nil:
-		fmt.Fprintf(errOut, "The project has no deployed app, so keys are local only; `%s` pushes their hashes.\n", opts.DeployCommand)
+		fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` (or cloudrun) pushes their hashes.")
 	default:
-		fmt.Fprintf(errOut, "The %s app %s accepts it now (it holds only the hash).\n", deployers.Targets(project)[0].Title, store.Platform.App())
+		fmt.Fprintf(errOut, "%s accepts it now (it holds only the hash).\n", upperFirst(platformTitle(store.Platform)))
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func runKeysRotate(ctx context.Context, opts *keysOptions, kp *keysProject) erro
 		fmt.Fprintln(errOut, "Finished an interrupted rotation.")
 	}
 	if store.Platform == nil {
-		fmt.Fprintf(errOut, "The project has no deployed app, so keys are local only; `%s` pushes their hashes.\n", opts.DeployCommand)
+		fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` (or cloudrun) pushes their hashes.")
 	}
 	fmt.Fprintf(out, "Rotated key %q: %s → %s (%s in .env)\n", res.Name, res.Old.Fingerprint, res.New.Fingerprint, res.New.Var)
 	if res.Revoked {

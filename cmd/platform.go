@@ -1,43 +1,73 @@
 package cmd
 
 import (
-	"context"
-	"maps"
-	"slices"
-	"strings"
+	"fmt"
+	"time"
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
+	"github.com/mcpctl/mcpctl/deployers/cloudrun"
+	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/iostreams"
 )
 
-// platforms is the registry of the platforms mcpctl deploys to, one line each; the
-// constructor lives in that platform's deploy_<name>.go. Commands other than deploy reach
-// a project's app only through it (deployers.Factory.ForProject), never by name.
-func (f *Factory) platforms(dir string) deployers.Factory {
+// herokuTimeoutEnv overrides the bound of each heroku call (not of a push).
+const herokuTimeoutEnv = "MCPCTL_HEROKU_TIMEOUT"
+
+// newHerokuClient is the Heroku client of the commands that change keys: each call is
+// bounded, and one that takes a while says so on stderr.
+func newHerokuClient(io *iostreams.IOStreams, exec executor.Executor, getenv func(string) string, dir, app string) *heroku.Client {
+	c := &heroku.Client{Exec: exec, Dir: dir, AppName: app, Timeout: herokuTimeout(getenv)}
+	c.Waiting = func(call string, elapsed time.Duration) {
+		fmt.Fprintf(io.ErrOut, "Waiting for `%s` (%s)…\n", call, elapsed)
+	}
+	return c
+}
+
+// herokuTimeout reads MCPCTL_HEROKU_TIMEOUT; zero (the client's default) when unset or
+// not a positive duration.
+func herokuTimeout(getenv func(string) string) time.Duration {
+	if getenv == nil {
+		return 0
+	}
+	d, err := time.ParseDuration(getenv(herokuTimeoutEnv))
+	if err != nil || d <= 0 {
+		return 0
+	}
+	return d
+}
+
+// projectPlatform is the platform holding the project's deployed app, as mcpctl.toml
+// records it; deployers.ErrNoApp when there is none. Commands go through it, so that
+// they work whichever platform the project is deployed to.
+func projectPlatform(io *iostreams.IOStreams, exec executor.Executor, getenv func(string) string, dir string, cfg *config.File) (deployers.Platform, error) {
 	return deployers.Factory{
-		"heroku": func(t deployers.Target) deployers.Platform { return newHerokuClient(f, dir, t.App) },
-	}
+		"heroku": func(t deployers.Target) deployers.Platform {
+			return newHerokuClient(io, exec, getenv, dir, t.App)
+		},
+		"cloudrun": func(t deployers.Target) deployers.Platform {
+			return &cloudrun.Client{Exec: exec, Dir: dir, Service: t.App, Region: t.Region, Project: t.Project}
+		},
+	}.ForProject(cfg)
 }
 
-// deployCommand is the command that deploys, for hints: `mcpctl deploy heroku`.
-func (f *Factory) deployCommand() string {
-	return "mcpctl deploy " + strings.Join(slices.Sorted(maps.Keys(f.platforms(""))), "|")
-}
+// deployHint says how to deploy, for hints.
+const deployHint = "`mcpctl deploy heroku` or `mcpctl deploy cloudrun`"
 
-// deployedURL returns the base URL of the project's deployed app (the platform's, never
-// built from the app name).
-func (f *Factory) deployedURL(ctx context.Context, dir string, cfg *config.File) (string, error) {
-	p, err := f.platforms(dir).ForProject(cfg)
-	if err != nil {
-		return "", err
-	}
-	return p.WebURL(ctx)
-}
-
-// deployedApp is the app mcpctl.toml records a deploy to, "" when none.
-func deployedApp(project *config.File) string {
-	if ts := deployers.Targets(project); len(ts) > 0 {
+// deployedName is the recorded app's name (Heroku app or Cloud Run service), "" when
+// the project is not deployed.
+func deployedName(cfg *config.File) string {
+	if ts := deployers.Targets(cfg); len(ts) > 0 {
 		return ts[0].App
 	}
 	return ""
+}
+
+// platformTitle names an app for messages: "the Heroku app x", "the Cloud Run service x".
+func platformTitle(p deployers.Platform) string {
+	if p.Name() == "cloudrun" {
+		return "the Cloud Run service " + p.App()
+	}
+	return "the Heroku app " + p.App()
 }

@@ -17,11 +17,11 @@ type Target struct {
 	// Port is the port `mcpctl dev --port` serves; 0: mcpctl.toml's.
 	Port int
 	// Deployed reports that mcpctl.toml records a deployed app; DeployedURL returns its
-	// base URL (nil: it cannot be looked up). DeployCommand names the command that
-	// deploys, for hints.
-	Deployed      bool
-	DeployedURL   func(ctx context.Context) (string, error)
-	DeployCommand string
+	// base URL (nil: it cannot be looked up). Deploy says how to deploy, for hints:
+	// "`mcpctl deploy heroku`".
+	Deployed    bool
+	DeployedURL func(ctx context.Context) (string, error)
+	Deploy      string
 }
 
 // HintError is an error with the next step to take.
@@ -57,11 +57,11 @@ func (t Target) URL(ctx context.Context) (string, error) {
 	case "deployed":
 		if t.Project == nil || !t.Deployed {
 			return "", &HintError{Err: errors.New("the project is not deployed yet"),
-				Fix: "deploy it with `" + t.DeployCommand + "`, or connect the local server with --target local"}
+				Fix: "deploy it with " + t.Deploy + ", or connect the local server with --target local"}
 		}
 		if t.DeployedURL == nil {
 			return "", &HintError{Err: errors.New("this build of mcpctl cannot look up the deployed URL"),
-				Fix: "pass it: --target https://<the app's host>" + t.Project.Server.Path}
+				Fix: "pass it: --target https://<app>.herokuapp.com" + t.Project.Server.Path}
 		}
 		base, err := t.DeployedURL(ctx)
 		if err != nil {

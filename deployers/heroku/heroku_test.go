@@ -130,6 +130,7 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 	_ = c.Rollback(ctx, deployers.Release{Version: 3})
 	_ = c.WaitForDynos(ctx)
 	_, _ = c.Logs(ctx, 200)
+	_ = c.Scale(ctx, 2)
 
 	helps := map[string]string{}
 	for _, line := range stub.Calls() {

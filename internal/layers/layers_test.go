@@ -21,7 +21,7 @@ var layers = []struct {
 	name     string
 	packages []string
 }{
-	{"plumbing", []string{"atomicfile", "envfile", "executor", "iostreams", "statusmark"}},
+	{"plumbing", []string{"atomicfile", "envfile", "executor", "iostreams", "statusmark", "internal/mcpwire"}},
 	{"base", []string{"config", "keys", "templates", "gitrepo", "loadgen"}},
 	{"contract", []string{"serverenv"}},
 	{"domain", []string{"deployers", "scaffold", "runner", "probe", "toolsurface", "toolgen", "bridge", "connect", "doctor", "keystore", "playground"}},

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/deployers/cloudrun"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/doctor"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
 )
@@ -67,4 +69,21 @@ func platformTitle(p deployers.Platform) string {
 		return "the Cloud Run service " + p.App()
 	}
 	return "the Heroku app " + p.App()
+}
+
+// cloudRunDeployed reads the recorded Cloud Run service's settings and its /health, for
+// doctor's checks of Cloud Run's pitfalls.
+func cloudRunDeployed(exec executor.Executor, dir string, r config.CloudRun) func(context.Context) (*doctor.Deployed, error) {
+	return func(ctx context.Context) (*doctor.Deployed, error) {
+		c := &cloudrun.Client{Exec: exec, Dir: dir, Service: r.Service, Region: r.Region, Project: r.Project, Timeout: 30 * time.Second}
+		s, err := c.Describe(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d := &doctor.Deployed{Platform: "cloudrun", Name: r.Service, MinInstances: s.Min, MaxInstances: s.Max, RequestTimeout: time.Duration(s.Timeout) * time.Second}
+		if s.URL != "" {
+			d.Stateless, _ = healthStateless(ctx, s.URL)
+		}
+		return d, nil
+	}
 }

@@ -225,6 +225,18 @@ func TestDeployCloudRunEndToEnd(t *testing.T) {
 		t.Fatalf("after scale: min %d max %d", last.Min, last.Max)
 	}
 
+	// check finds the service through mcpctl.toml; doctor reads its settings and knows
+	// Cloud Run's pitfalls (here: scaled to zero).
+	if out, errOut, code := mcpctl(t, dir, fake.env, "check", "deployed"); code != 0 || !strings.Contains(errOut, endpoint) {
+		t.Fatalf("check deployed exited %d\n%s\n%s", code, out, errOut)
+	}
+	if out, errOut, code := mcpctl(t, dir, fake.env, "scale", "cloudrun", "--min", "0"); code != 0 || !strings.Contains(out, "scales to zero") {
+		t.Fatalf("scale --min 0 exited %d\n%s\n%s", code, out, errOut)
+	}
+	if out, errOut, _ := mcpctl(t, dir, fake.env, "doctor", "--fast", "--json"); !strings.Contains(out, `"cold-start"`) {
+		t.Errorf("doctor does not warn of the cold start:\n%s\n%s", out, errOut)
+	}
+
 	// A release that builds and starts but serves the wrong path is caught by verify, and
 	// traffic goes back to the revision that worked.
 	mainGo := filepath.Join(dir, "cmd", "run-demo", "main.go")
@@ -235,6 +247,7 @@ func TestDeployCloudRunEndToEnd(t *testing.T) {
 	}
 	os.WriteFile(mainGo, []byte(broken), 0o644)
 	run(t, dir, "git", "commit", "--quiet", "-am", "Break the endpoint")
+	svc = fake.service(t, "acme-prod/europe-west1/run-demo")
 	good := svc.Revisions[len(svc.Revisions)-1].Name
 	n := len(fake.argv(t))
 	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "cloudrun", "--verify-timeout", "5s")

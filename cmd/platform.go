@@ -27,13 +27,20 @@ func newHerokuClient(io *iostreams.IOStreams, exec executor.Executor, getenv fun
 	return c
 }
 
+// gcloudTimeoutEnv overrides the bound of each gcloud call (not of a deploy's build).
+const gcloudTimeoutEnv = "MCPCTL_GCLOUD_TIMEOUT"
+
 // herokuTimeout reads MCPCTL_HEROKU_TIMEOUT; zero (the client's default) when unset or
 // not a positive duration.
 func herokuTimeout(getenv func(string) string) time.Duration {
+	return envTimeout(getenv, herokuTimeoutEnv)
+}
+
+func envTimeout(getenv func(string) string, name string) time.Duration {
 	if getenv == nil {
 		return 0
 	}
-	d, err := time.ParseDuration(getenv(herokuTimeoutEnv))
+	d, err := time.ParseDuration(getenv(name))
 	if err != nil || d <= 0 {
 		return 0
 	}
@@ -49,7 +56,7 @@ func projectPlatform(io *iostreams.IOStreams, exec executor.Executor, getenv fun
 			return newHerokuClient(io, exec, getenv, dir, t.App)
 		},
 		"cloudrun": func(t deployers.Target) deployers.Platform {
-			return &cloudrun.Client{Exec: exec, Dir: dir, Service: t.App, Region: t.Region, Project: t.Project}
+			return &cloudrun.Client{Exec: exec, Dir: dir, Service: t.App, Region: t.Region, Project: t.Project, Timeout: envTimeout(getenv, gcloudTimeoutEnv)}
 		},
 	}.ForProject(cfg)
 }

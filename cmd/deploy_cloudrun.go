@@ -23,6 +23,7 @@ type deployCloudRunOptions struct {
 	IO      *iostreams.IOStreams
 	Exec    executor.Executor
 	Getwd   func() (string, error)
+	Getenv  func(string) string
 	Version string
 	// Preflight runs the project checks, writing what blocks the deploy to w.
 	Preflight func(ctx context.Context, dir string, w io.Writer) error
@@ -44,7 +45,7 @@ type deployCloudRunOptions struct {
 }
 
 func newDeployCloudRunCmd(f *Factory, runF func(context.Context, *deployCloudRunOptions) error) *cobra.Command {
-	opts := &deployCloudRunOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Version: f.Version}
+	opts := &deployCloudRunOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
 	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts.Exec, dir, w) }
 	c := &cobra.Command{
 		Use:   "cloudrun",
@@ -144,7 +145,7 @@ func runDeployCloudRun(ctx context.Context, opts *deployCloudRunOptions) error {
 	}
 	errOut := opts.IO.ErrOut
 	key := deployKey(project, env)
-	client := &cloudrun.Client{Exec: opts.Exec, Dir: dir}
+	client := &cloudrun.Client{Exec: opts.Exec, Dir: dir, Timeout: envTimeout(opts.Getenv, gcloudTimeoutEnv)}
 	dopts := cloudrun.DeployOptions{
 		Project: project, Env: env,
 		Service: opts.Service, Region: opts.Region, GCPProject: opts.Project,

@@ -141,7 +141,7 @@ func runScale(ctx context.Context, opts *scaleOptions) error {
 		if r.Service == "" {
 			return &hintError{err: errors.New("the project has no Cloud Run service"), hint: "deploy it first: mcpctl deploy cloudrun --region REGION"}
 		}
-		c := &cloudrun.Client{Exec: opts.Exec, Dir: dir, Service: r.Service, Region: r.Region, Project: r.Project}
+		c := &cloudrun.Client{Exec: opts.Exec, Dir: dir, Service: r.Service, Region: r.Region, Project: r.Project, Timeout: envTimeout(opts.Getenv, gcloudTimeoutEnv)}
 		if several {
 			if err := checkDeployedStateless(ctx, opts, c.WebURL); err != nil {
 				return err

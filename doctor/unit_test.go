@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
@@ -354,4 +356,41 @@ func missing(t *testing.T, programs ...string) *executor.Stub {
 	s := executor.NewStub(t)
 	s.Missing = programs
 	return s
+}
+
+// Cloud Run's pitfalls for MCP clients, read from the deployed service: scale to zero, a
+// request timeout below clients' tool wait, a stateful server autoscaling may spread.
+func TestDeployedCloudRunPitfalls(t *testing.T) {
+	f := false
+	for _, tc := range []struct {
+		name string
+		d    Deployed
+		ids  []string
+	}{
+		{"fits", Deployed{Name: "w", MinInstances: 1, RequestTimeout: time.Hour}, nil},
+		{"scale to zero", Deployed{Name: "w", MinInstances: 0, RequestTimeout: time.Hour}, []string{IDColdStart}},
+		{"default timeout", Deployed{Name: "w", MinInstances: 1, RequestTimeout: 300*time.Second - time.Second}, []string{IDRequestTimeout}},
+		{"stateful autoscaled", Deployed{Name: "w", MinInstances: 1, RequestTimeout: time.Hour, Stateless: &f}, []string{IDStatefulScaled}},
+		{"stateful on one", Deployed{Name: "w", MinInstances: 1, MaxInstances: 1, RequestTimeout: time.Hour, Stateless: &f}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.d
+			p := &project{opts: Options{Deployed: func(context.Context) (*Deployed, error) { return &d, nil }}}
+			o := checkDeployed(context.Background(), p)
+			var ids []string
+			for _, f := range o.findings {
+				ids = append(ids, f.ID)
+				if f.Fix == "" {
+					t.Errorf("%s has no fix", f.ID)
+				}
+			}
+			if strings.Join(ids, ",") != strings.Join(tc.ids, ",") {
+				t.Fatalf("findings %v, want %v", ids, tc.ids)
+			}
+		})
+	}
+	p := &project{opts: Options{Deployed: func(context.Context) (*Deployed, error) { return nil, errors.New("gcloud: offline") }}}
+	if o := checkDeployed(context.Background(), p); !o.skipped || !strings.Contains(o.detail, "offline") {
+		t.Fatalf("an unreadable service: %+v", o)
+	}
 }

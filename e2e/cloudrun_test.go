@@ -50,20 +50,22 @@ type gcloudState struct {
 }
 
 type gcloudService struct {
-	Name      string `json:"name"`
-	Port      int    `json:"port"`
-	Public    bool   `json:"public"`
-	Pinned    string `json:"pinned"`
-	PID       int    `json:"pid"`
-	Revisions []struct {
-		Name      string            `json:"name"`
-		Env       map[string]string `json:"env"`
-		Min       int               `json:"min"`
-		Max       int               `json:"max"`
-		Timeout   int               `json:"timeout"`
-		Buildable string            `json:"buildable"`
-		Ready     bool              `json:"ready"`
-	} `json:"revisions"`
+	Name      string           `json:"name"`
+	Port      int              `json:"port"`
+	Public    bool             `json:"public"`
+	Pinned    string           `json:"pinned"`
+	PID       int              `json:"pid"`
+	Revisions []gcloudRevision `json:"revisions"`
+}
+
+type gcloudRevision struct {
+	Name      string            `json:"name"`
+	Env       map[string]string `json:"env"`
+	Min       int               `json:"min"`
+	Max       int               `json:"max"`
+	Timeout   int               `json:"timeout"`
+	Buildable string            `json:"buildable"`
+	Ready     bool              `json:"ready"`
 }
 
 func newFakeGcloud(t *testing.T, st gcloudState) *fakeGcloud {
@@ -225,6 +227,18 @@ func TestDeployCloudRunEndToEnd(t *testing.T) {
 		t.Fatalf("after scale: min %d max %d", last.Min, last.Max)
 	}
 
+	// check finds the service through mcpctl.toml; doctor reads its settings and knows
+	// Cloud Run's pitfalls (here: scaled to zero).
+	if out, errOut, code := mcpctl(t, dir, fake.env, "check", "deployed"); code != 0 || !strings.Contains(errOut, endpoint) {
+		t.Fatalf("check deployed exited %d\n%s\n%s", code, out, errOut)
+	}
+	if out, errOut, code := mcpctl(t, dir, fake.env, "scale", "cloudrun", "--min", "0"); code != 0 || !strings.Contains(out, "scales to zero") {
+		t.Fatalf("scale --min 0 exited %d\n%s\n%s", code, out, errOut)
+	}
+	if out, errOut, _ := mcpctl(t, dir, fake.env, "doctor", "--fast", "--json"); !strings.Contains(out, `"cold-start"`) {
+		t.Errorf("doctor does not warn of the cold start:\n%s\n%s", out, errOut)
+	}
+
 	// A release that builds and starts but serves the wrong path is caught by verify, and
 	// traffic goes back to the revision that worked.
 	mainGo := filepath.Join(dir, "cmd", "run-demo", "main.go")
@@ -235,6 +249,7 @@ func TestDeployCloudRunEndToEnd(t *testing.T) {
 	}
 	os.WriteFile(mainGo, []byte(broken), 0o644)
 	run(t, dir, "git", "commit", "--quiet", "-am", "Break the endpoint")
+	svc = fake.service(t, "acme-prod/europe-west1/run-demo")
 	good := svc.Revisions[len(svc.Revisions)-1].Name
 	n := len(fake.argv(t))
 	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "cloudrun", "--verify-timeout", "5s")
@@ -316,4 +331,96 @@ func makeStateful(t *testing.T, dir string) {
 	}
 	os.WriteFile(toml, []byte(changed), 0o644)
 	run(t, dir, "git", "commit", "--quiet", "-am", "Keep sessions")
+}
+
+// newCloudRunFaultRig is the fault rig on the fake gcloud: a service with settings only.
+func newCloudRunFaultRig(t *testing.T) *faultRig {
+	t.Helper()
+	dir := t.TempDir()
+	key, _ := keys.Generate()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"faults\"\n\n[deploy.cloudrun]\nservice = \"faults\"\nregion = \"us-central1\"\nproject = \"acme-prod\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("MCP_API_KEY="+key+"\n"), 0o600)
+	const id = "acme-prod/us-central1/faults"
+	st := gcloudState{Account: "dev@example.com", Project: "acme-prod", Services: map[string]*gcloudService{id: {Name: "faults", Port: 1}}}
+	st.Services[id].Revisions = append(st.Services[id].Revisions, gcloudRevision{Name: "faults-00001-fak", Env: map[string]string{keys.HashesEnvVar: keys.Hash(key)}, Min: 1, Max: 100, Timeout: 3600, Ready: true})
+	fake := newFakeGcloud(t, st)
+	env := append(append([]string(nil), fake.env...), "HOME="+t.TempDir(), "MCPCTL_GCLOUD_TIMEOUT=3s")
+	return &faultRig{t: t, dir: dir, env: env, cli: "gcloud", stateFile: filepath.Join(fake.dir, "state.json"),
+		hashes: func() string {
+			revs := fake.service(t, id).Revisions
+			return revs[len(revs)-1].Env[keys.HashesEnvVar]
+		},
+		argv: func() []string { return fake.argv(t) }}
+}
+
+// TestKeyRotationFaultsCloudRun gives Cloud Run the crash-safety of Heroku: a fault in
+// each gcloud call of `keys rotate` and `keys rotate --now` (failed before or after it
+// applied, mcpctl or gcloud killed before or after, a hang ended by the timeout) leaves
+// MCP_API_KEY working, and a plain rerun finishes.
+func TestKeyRotationFaultsCloudRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs mcpctl about 120 times")
+	}
+	r := newCloudRunFaultRig(t)
+	var tl tally
+	modes := []string{"fail", "fail-after", "kill-before", "kill-after", "die-before", "die-after", "hang-before", "hang-after"}
+	for _, now := range []bool{false, true} {
+		for k := 1; k <= 6; k++ {
+			for _, mode := range modes {
+				if strings.HasPrefix(mode, "hang") && k > 3 {
+					continue // each costs the timeout; the first calls are the ones that change the service
+				}
+				name := fmt.Sprintf("rotate now=%v call %d %s", now, k, mode)
+				vars, _ := r.dotenv()
+				old := vars["MCP_API_KEY"]
+				r.arm(k, mode)
+				args := []string{"keys", "rotate"}
+				if now {
+					args = append(args, "--now")
+				}
+				_, errOut, code := mcpctl(t, r.dir, r.env, args...)
+				r.disarm()
+				if mode == "hang-before" && code != 124 {
+					t.Errorf("%s: exit %d, want 124:\n%s", name, code, errOut)
+				}
+				r.check(&tl, name, old, now)
+			}
+		}
+	}
+	r.noPlaintextInArgv()
+	t.Logf("injected faults: %d; MCP_API_KEY accepted right after the fault %d/%d, after the rerun %d/%d; leaked (--now) key accepted after the rerun %d; .env intact %d/%d",
+		tl.faults, tl.usableAtFault, tl.faults, tl.usableAfter, tl.faults, tl.leaked, tl.intact, tl.faults)
+}
+
+// A dry run asks gcloud only questions, records nothing, and prints its plan as JSON.
+func TestDeployCloudRunDryRunChangesNothing(t *testing.T) {
+	dir := initProject(t, "dry-run-demo")
+	fake := newFakeGcloud(t, gcloudState{Account: "dev@example.com", Project: "acme-prod"})
+	toml, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml"))
+	out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "cloudrun", "--region", "us-central1", "--min-instances", "0", "--dry-run", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	var res struct {
+		DryRun  bool     `json:"dry_run"`
+		Planned []string `json:"planned"`
+		Service string   `json:"service"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || !res.DryRun || res.Service != "dry-run-demo" {
+		t.Fatalf("not the JSON result (%v):\n%s", err, out)
+	}
+	if plan := strings.Join(res.Planned, "\n"); !strings.Contains(plan, "gcloud run deploy dry-run-demo --source=.") || !strings.Contains(plan, "--min-instances=0") {
+		t.Errorf("plan:\n%s", plan)
+	}
+	for _, c := range fake.argv(t) {
+		if !strings.HasPrefix(c, "auth list") && !strings.HasPrefix(c, "config get-value") && !strings.HasPrefix(c, "run services describe") {
+			t.Errorf("a dry run ran `gcloud %s`", c)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml")); string(after) != string(toml) {
+		t.Error("a dry run changed mcpctl.toml")
+	}
+	if st := run(t, dir, "git", "status", "--porcelain"); st != "" {
+		t.Errorf("a dry run left changes:\n%s", st)
+	}
 }

@@ -490,8 +490,8 @@ func start(dir string, s *Service) error {
 	stop(s.PID)
 	s.PID = 0
 	rev := s.serving()
-	if rev == nil {
-		return nil
+	if rev == nil || rev.Bin == "" {
+		return nil // nothing built: a service a test seeded with settings only
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, s.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

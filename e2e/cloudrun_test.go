@@ -296,6 +296,8 @@ func TestDeployCloudRunFailures(t *testing.T) {
 		{name: "no region", state: gcloudState{Account: "a@b.c", Project: "acme-prod"}, stderr: "--region us-central1", never: "run deploy"},
 		{name: "build fails", state: gcloudState{Account: "a@b.c", Project: "acme-prod", Fail: map[string]string{"build": "[builder] go: toolchain not available"}},
 			args: []string{"--region", "us-central1"}, stderr: "toolchain not available", never: "run services update-traffic"},
+		{name: "revision does not start", state: gcloudState{Account: "a@b.c", Project: "acme-prod", Fail: map[string]string{"start": ""}},
+			args: []string{"--region", "us-central1"}, stderr: "is not ready and cannot serve traffic", never: "run services update-traffic"},
 		{name: "stateful on several instances", state: gcloudState{Account: "a@b.c", Project: "acme-prod"}, args: []string{"--region", "us-central1", "--max-instances", "3"},
 			stderr: "stateless", never: "run deploy"},
 		{name: "bad region", state: gcloudState{Account: "a@b.c", Project: "acme-prod"}, args: []string{"--region", "mars"}, stderr: "--region", never: "auth list"},

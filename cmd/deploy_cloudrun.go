@@ -119,7 +119,7 @@ What it sets, and why:
 	fl.StringVar(&opts.Project, "project", "", "Google Cloud project id (default: [deploy.cloudrun] project, else gcloud's)")
 	fl.IntVar(&opts.MinInstances, "min-instances", cloudrun.DefaultMinInstances, "instances kept warm (billed while idle); 0 scales to zero, and a cold start may miss a hosted client's first-request window")
 	fl.IntVar(&opts.MaxInstances, "max-instances", 0, "cap on autoscaling (default: as it is; 1 for a stateful project)")
-	fl.DurationVar(&opts.Timeout, "timeout", cloudrun.DefaultTimeout3600, "request timeout, up to 60m: longer than your longest tool call")
+	fl.DurationVar(&opts.Timeout, "timeout", cloudrun.DefaultRequestTimeout, "request timeout, up to 60m: longer than your longest tool call")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the commands that would change anything, change nothing")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "commit uncommitted work instead of refusing to deploy")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON on stdout")

@@ -296,6 +296,8 @@ func TestDeployCloudRunFailures(t *testing.T) {
 		{name: "no region", state: gcloudState{Account: "a@b.c", Project: "acme-prod"}, stderr: "--region us-central1", never: "run deploy"},
 		{name: "build fails", state: gcloudState{Account: "a@b.c", Project: "acme-prod", Fail: map[string]string{"build": "[builder] go: toolchain not available"}},
 			args: []string{"--region", "us-central1"}, stderr: "toolchain not available", never: "run services update-traffic"},
+		{name: "revision does not start", state: gcloudState{Account: "a@b.c", Project: "acme-prod", Fail: map[string]string{"start": ""}},
+			args: []string{"--region", "us-central1"}, stderr: "is not ready and cannot serve traffic", never: "run services update-traffic"},
 		{name: "stateful on several instances", state: gcloudState{Account: "a@b.c", Project: "acme-prod"}, args: []string{"--region", "us-central1", "--max-instances", "3"},
 			stderr: "stateless", never: "run deploy"},
 		{name: "bad region", state: gcloudState{Account: "a@b.c", Project: "acme-prod"}, args: []string{"--region", "mars"}, stderr: "--region", never: "auth list"},
@@ -422,5 +424,33 @@ func TestDeployCloudRunDryRunChangesNothing(t *testing.T) {
 	}
 	if st := run(t, dir, "git", "status", "--porcelain"); st != "" {
 		t.Errorf("a dry run left changes:\n%s", st)
+	}
+}
+
+// scale heroku runs ps:scale on the recorded app; a stateful project is refused before
+// any heroku call.
+func TestScaleHeroku(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"scaled\"\n\n[deploy.heroku]\napp = \"scaled\"\n"), 0o644)
+	app, _ := json.Marshal(map[string]any{"name": "scaled", "region": "us", "port": 1, "config": map[string]string{}, "web_dynos": 1,
+		"releases": []map[string]any{{"version": 1, "description": "Initial release", "config": map[string]string{}}}})
+	fake := newFakeHeroku(t, fakeState{LoggedIn: true, Email: "dev@example.com", Apps: map[string]json.RawMessage{"scaled": app}})
+	out, errOut, code := mcpctl(t, dir, fake.env, "scale", "heroku", "web=3")
+	if code != 0 || !strings.Contains(out, "runs 3 web dyno(s)") || !hasCall(fake.argv(t), "ps:scale web=3 -a scaled") {
+		t.Fatalf("exit %d\n%s\n%s\n%v", code, out, errOut, fake.argv(t))
+	}
+	var st struct {
+		WebDynos int `json:"web_dynos"`
+	}
+	json.Unmarshal(fake.state(t).Apps["scaled"], &st)
+	if st.WebDynos != 3 {
+		t.Fatalf("web dynos %d", st.WebDynos)
+	}
+
+	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"scaled\"\n\n[server]\nstateless = false\n\n[deploy.heroku]\napp = \"scaled\"\n"), 0o644)
+	n := len(fake.argv(t))
+	_, errOut, code = mcpctl(t, dir, fake.env, "scale", "heroku", "web=2")
+	if code == 0 || !strings.Contains(errOut, "stateless = false") || len(fake.argv(t)) != n {
+		t.Fatalf("stateful: exit %d, heroku calls %v\n%s", code, fake.argv(t)[n:], errOut)
 	}
 }

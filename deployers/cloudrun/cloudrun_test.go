@@ -177,7 +177,7 @@ func TestCommandLinesMatchTheRealGcloud(t *testing.T) {
 	_, _ = c.Logs(ctx, 50)
 	one, three := 1, 3
 	_ = c.Scale(ctx, &one, &three)
-	_ = c.DeploySource(ctx, SourceDeploy{Buildable: "./cmd/weather", Env: map[string]string{"MCP_PATH": "/mcp", "X": ""}, MinInstances: 1, MaxInstances: 1, Timeout: DefaultTimeout3600}, nil)
+	_ = c.DeploySource(ctx, SourceDeploy{Buildable: "./cmd/weather", Env: map[string]string{"MCP_PATH": "/mcp", "X": ""}, MinInstances: 1, MaxInstances: 1, Timeout: DefaultRequestTimeout}, nil)
 
 	helps := map[string]string{}
 	for _, cmd := range stub.Calls() {

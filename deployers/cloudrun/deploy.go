@@ -22,8 +22,8 @@ import (
 // ~10 s window (a cold start may not); the request timeout is Cloud Run's maximum, so a
 // long tool call is not cut.
 const (
-	DefaultMinInstances = 1
-	DefaultTimeout3600  = 60 * time.Minute
+	DefaultMinInstances   = 1
+	DefaultRequestTimeout = 60 * time.Minute
 )
 
 // DeployOptions says what to deploy and how.
@@ -93,7 +93,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	if out == nil {
 		out = io.Discard
 	}
-	res := &DeployResult{DryRun: opts.DryRun, MinInstances: opts.MinInstances, TimeoutSec: int(cmp.Or(opts.Timeout, DefaultTimeout3600) / time.Second)}
+	res := &DeployResult{DryRun: opts.DryRun, MinInstances: opts.MinInstances, TimeoutSec: int(cmp.Or(opts.Timeout, DefaultRequestTimeout) / time.Second)}
 	plan := func(cmd string) { res.Planned = append(res.Planned, cmd) }
 	rec := opts.Project.Deploy.CloudRun
 
@@ -231,7 +231,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	res.ConfigChanged = slices.Sorted(maps.Keys(changes))
 	progress(deployers.Event{Phase: deployers.PhaseConfig, Done: true, Message: fmt.Sprintf("%d changed", len(changes))})
 
-	spec := SourceDeploy{Buildable: "./cmd/" + opts.Project.Project.Name, Env: changes, MinInstances: opts.MinInstances, MaxInstances: maxInstances, Timeout: cmp.Or(opts.Timeout, DefaultTimeout3600)}
+	spec := SourceDeploy{Buildable: "./cmd/" + opts.Project.Project.Name, Env: changes, MinInstances: opts.MinInstances, MaxInstances: maxInstances, Timeout: cmp.Or(opts.Timeout, DefaultRequestTimeout)}
 	if opts.DryRun {
 		plan(c.commandLine(c.DeployArgs(spec)))
 		if svc != nil && !svc.OnLatest && svc.Serving != "" {
@@ -256,6 +256,12 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		prev = cmp.Or(svc.Serving, svc.LatestReady)
 	}
 	if err := c.DeploySource(ctx, spec, out); err != nil {
+		// A revision that built but did not start: its own output says why.
+		if strings.Contains(err.Error(), "not ready") {
+			if logs, lerr := c.Logs(ctx, 50); lerr == nil && strings.TrimSpace(logs) != "" {
+				fmt.Fprintf(out, "\nLast log lines of %s:\n%s\n", c.Service, logs)
+			}
+		}
 		var e *Error
 		if errors.As(err, &e) {
 			e.hint = cmp.Or(e.hint, "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again; traffic stays on the revision that served it")

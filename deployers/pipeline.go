@@ -517,10 +517,14 @@ func (p *deploy) checkWorkTree(ctx context.Context, record bool, need func(error
 	return changes, nil
 }
 
-// commitWork commits, with --yes, the uncommitted changes checkWorkTree found: only the
-// project folder's, never an .env.
+// commitWork commits, with --yes, the uncommitted changes checkWorkTree found.
 func (p *deploy) commitWork(ctx context.Context, changes []string) error {
-	repo := p.repo
+	return CommitWork(ctx, p.repo, changes, p.opts.DryRun, p.plan, p.progress)
+}
+
+// CommitWork commits, with --yes, the uncommitted changes a deploy's preflight found:
+// only the project folder's, never an .env. A dry run plans the commit instead.
+func CommitWork(ctx context.Context, repo *gitrepo.Repo, changes []string, dryRun bool, plan func(string), progress func(Event)) error {
 	if len(changes) == 0 || repo == nil {
 		return nil
 	}
@@ -528,11 +532,11 @@ func (p *deploy) commitWork(ctx context.Context, changes []string) error {
 	if !repo.IsRoot() {
 		where = " (only the project folder: " + repo.Describe() + ")"
 	}
-	if p.opts.DryRun {
-		p.plan(fmt.Sprintf("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .%s", where))
+	if dryRun {
+		plan(fmt.Sprintf("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .%s", where))
 		return nil
 	}
-	p.progress(Event{Phase: PhasePreflight, Message: fmt.Sprintf("committing %d uncommitted changes (--yes) in %s", len(changes), repo.Describe())})
+	progress(Event{Phase: PhasePreflight, Message: fmt.Sprintf("committing %d uncommitted changes (--yes) in %s", len(changes), repo.Describe())})
 	if err := repo.StageAll(ctx); err != nil {
 		return &Error{Step: PhasePreflight, Err: err}
 	}
@@ -596,10 +600,11 @@ func (p *deploy) planOffline(record bool, missing error) (*DeployResult, error) 
 	if p.opts.Verify != nil {
 		p.plan("mcpctl check <web url>" + p.opts.Project.Server.Path)
 	}
-	return p.res, &Error{Step: PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), Fix: hintOf(missing)}
+	return p.res, &Error{Step: PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), Fix: HintOf(missing)}
 }
 
-func hintOf(err error) string {
+// HintOf is the next step an error suggests, "" when it suggests none.
+func HintOf(err error) string {
 	var h interface{ Hint() string }
 	if errors.As(err, &h) {
 		return h.Hint()

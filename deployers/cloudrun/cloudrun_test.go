@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
 )
@@ -47,17 +48,17 @@ func TestErrorsAreClassified(t *testing.T) {
 	stub.On("gcloud", []string{"run", "services", "describe"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte("ERROR: (gcloud.run.services.describe) Cannot find service [weather]")})
 	stub.On("gcloud", []string{"run", "services", "logs"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte("ERROR: (gcloud.run.services.logs.read) The required property [project] is not currently set.")})
 	ctx := context.Background()
-	if _, err := c.Account(ctx); !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(hintOf(err), "gcloud auth login") {
+	if _, err := c.Account(ctx); !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(deployers.HintOf(err), "gcloud auth login") {
 		t.Errorf("account: %v", err)
 	}
-	if _, err := c.Describe(ctx); !errors.Is(err, ErrServiceNotFound) || !strings.Contains(hintOf(err), "gcloud run services list") {
+	if _, err := c.Describe(ctx); !errors.Is(err, ErrServiceNotFound) || !strings.Contains(deployers.HintOf(err), "gcloud run services list") {
 		t.Errorf("describe: %v", err)
 	}
-	if _, err := c.Logs(ctx, 10); !errors.Is(err, ErrNoProject) || !strings.Contains(hintOf(err), "--project") {
+	if _, err := c.Logs(ctx, 10); !errors.Is(err, ErrNoProject) || !strings.Contains(deployers.HintOf(err), "--project") {
 		t.Errorf("logs: %v", err)
 	}
 	stub.Missing = []string{"gcloud"}
-	if err := c.CheckInstalled(); !errors.Is(err, ErrNotInstalled) || !strings.Contains(hintOf(err), "cloud.google.com/sdk") {
+	if err := c.CheckInstalled(); !errors.Is(err, ErrNotInstalled) || !strings.Contains(deployers.HintOf(err), "cloud.google.com/sdk") {
 		t.Errorf("installed: %v", err)
 	}
 }
@@ -84,7 +85,7 @@ func TestSetConfigRefusesPinnedTraffic(t *testing.T) {
 	c, stub := newStubClient(t)
 	stub.On("gcloud", []string{"run", "services", "describe"}, executor.Result{Stdout: []byte(describeJSON)}, nil)
 	err := c.SetConfig(context.Background(), map[string]string{"MCP_API_KEY_HASHES": "x"})
-	if !errors.Is(err, ErrPinned) || !strings.Contains(hintOf(err), "--to-latest") {
+	if !errors.Is(err, ErrPinned) || !strings.Contains(deployers.HintOf(err), "--to-latest") {
 		t.Fatalf("got %v", err)
 	}
 	for _, call := range stub.Calls() {
@@ -119,7 +120,7 @@ func TestDryRunWithoutGcloud(t *testing.T) {
 	c := &Client{Exec: noGcloud{}, Dir: dir}
 	res, err := c.Deploy(context.Background(), DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": key}, Region: "europe-west1", GCPProject: "acme-prod",
 		MinInstances: 1, DryRun: true, Verify: func(context.Context, string) error { return nil }})
-	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(hintOf(err), "cloud.google.com/sdk") {
+	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(deployers.HintOf(err), "cloud.google.com/sdk") {
 		t.Fatalf("err %v", err)
 	}
 	plan := strings.Join(res.Planned, "\n")
@@ -146,7 +147,7 @@ func TestStatefulIsKeptOnOneInstance(t *testing.T) {
 	f.Server.Stateless = false
 	c := &Client{Exec: noGcloud{}, Dir: t.TempDir()}
 	_, err := c.Deploy(context.Background(), DeployOptions{Project: f, Region: "europe-west1", GCPProject: "acme-prod", MaxInstances: 3, DryRun: true})
-	if err == nil || !strings.Contains(err.Error(), "stateless = false") || !strings.Contains(hintOf(err), "session affinity") {
+	if err == nil || !strings.Contains(err.Error(), "stateless = false") || !strings.Contains(deployers.HintOf(err), "session affinity") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -172,7 +172,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 			return res, err
 		}
 	}
-	if err := commitWork(ctx, repo, work, opts.DryRun, plan, progress); err != nil {
+	if err := deployers.CommitWork(ctx, repo, work, opts.DryRun, plan, progress); err != nil {
 		return res, err
 	}
 	progress(deployers.Event{Phase: deployers.PhasePreflight, Done: true})
@@ -244,7 +244,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 			plan("mcpctl check <service url>" + opts.Project.Server.Path)
 		}
 		if missing != nil {
-			return res, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), hint: hintOf(missing)}
+			return res, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), hint: deployers.HintOf(missing)}
 		}
 		return res, nil
 	}
@@ -370,36 +370,6 @@ func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record b
 	return repo, changes, nil
 }
 
-// commitWork commits, with --yes, the changes checkWorkTree found: only the project
-// folder's, never an .env.
-func commitWork(ctx context.Context, repo *gitrepo.Repo, changes []string, dryRun bool, plan func(string), progress func(deployers.Event)) error {
-	if len(changes) == 0 || repo == nil {
-		return nil
-	}
-	if dryRun {
-		plan("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .")
-		return nil
-	}
-	progress(deployers.Event{Phase: deployers.PhasePreflight, Message: fmt.Sprintf("committing %d uncommitted changes (--yes) in %s", len(changes), repo.Describe())})
-	if err := repo.StageAll(ctx); err != nil {
-		return &Error{Step: deployers.PhasePreflight, Err: err}
-	}
-	staged, err := repo.Staged(ctx)
-	if err != nil {
-		return &Error{Step: deployers.PhasePreflight, Err: err}
-	}
-	for _, f := range staged {
-		if f == ".env" || strings.HasPrefix(f, ".env.") && f != ".env.example" {
-			_ = repo.Unstage(ctx, f)
-			return &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("%s would be committed", f), hint: "add it to .gitignore; it holds secrets"}
-		}
-	}
-	if err := repo.Commit(ctx, "Deploy with mcpctl", "."); err != nil {
-		return &Error{Step: deployers.PhasePreflight, Err: err}
-	}
-	return nil
-}
-
 // record writes [deploy.cloudrun] into mcpctl.toml and commits that one file, so the
 // next deploy, keys, connect and check find the service, and the tree stays clean.
 func (c *Client) record(ctx context.Context, opts DeployOptions, repo *gitrepo.Repo, want config.CloudRun, plan func(string), progress func(deployers.Event)) error {
@@ -424,12 +394,4 @@ func (c *Client) record(ctx context.Context, opts DeployOptions, repo *gitrepo.R
 	}
 	progress(deployers.Event{Phase: deployers.PhaseApp, Message: fmt.Sprintf("recorded [deploy.cloudrun] %s in %s and committed it", what, config.FileName)})
 	return nil
-}
-
-func hintOf(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return h.Hint()
-	}
-	return ""
 }

@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/mcpctl/mcpctl/scaffold"
 )
 
@@ -399,7 +400,7 @@ func openSession(hc *http.Client, url string, h http.Header) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sid := resp.Header.Get("Mcp-Session-Id")
+	sid := resp.Header.Get(mcpwire.HeaderSessionID)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(`"protocolVersion"`)) {
@@ -409,8 +410,8 @@ func openSession(hc *http.Client, url string, h http.Header) (string, error) {
 		return "", nil
 	}
 	h2 := h.Clone()
-	h2.Set("Mcp-Session-Id", sid)
-	h2.Set("Mcp-Protocol-Version", "2025-11-25")
+	h2.Set(mcpwire.HeaderSessionID, sid)
+	h2.Set(mcpwire.HeaderProtocolVersion, "2025-11-25")
 	resp, err = post(hc, url, h2, `{"jsonrpc":"2.0","method":"notifications/initialized","params":{}}`)
 	if err != nil {
 		return "", err

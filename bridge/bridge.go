@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -25,6 +24,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // DefaultShutdownGrace bounds how long the bridge keeps waiting, after its stdin closed,
@@ -200,18 +201,10 @@ func checkURL(raw string, withCredentials bool) (*url.URL, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("bridge: %q is not an http(s) URL (want e.g. https://example.com/mcp)", raw)
 	}
-	if u.Scheme == "http" && withCredentials && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && withCredentials && !mcpwire.IsLoopbackHost(u.Hostname()) {
 		return nil, fmt.Errorf("bridge: refusing to send credentials over plain http to %s; use the https URL", u.Host)
 	}
 	return u, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // session is the state of one Run.

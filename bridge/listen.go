@@ -1,15 +1,14 @@
 package bridge
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io"
-	"mime"
 	"net/http"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 const (
@@ -58,10 +57,10 @@ func (s *session) listenOnce(ctx context.Context, sessionID string, lastEventID 
 	if err != nil {
 		return false, true
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Mcp-Session-Id", sessionID)
+	req.Header.Set("Accept", mcpwire.MediaSSE)
+	req.Header.Set(mcpwire.HeaderSessionID, sessionID)
 	if *lastEventID != "" {
-		req.Header.Set("Last-Event-ID", *lastEventID)
+		req.Header.Set(mcpwire.HeaderLastEventID, *lastEventID)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -69,66 +68,44 @@ func (s *session) listenOnce(ctx context.Context, sessionID string, lastEventID 
 		return false, false
 	}
 	defer resp.Body.Close()
-	mediaType, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	mediaType := mcpwire.MediaType(resp.Header.Get("Content-Type"))
 	switch {
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
 		// 405: no standalone stream on this server; 404: the session ended. Both are
 		// final, and neither stops the request/response traffic.
 		s.log.Debug("the server offers no event stream", "status", resp.StatusCode)
 		return false, true
-	case resp.StatusCode != http.StatusOK || mediaType != "text/event-stream":
+	case resp.StatusCode != http.StatusOK || mediaType != mcpwire.MediaSSE:
 		s.log.Debug("unexpected answer to the event stream request", "status", resp.StatusCode, "type", mediaType)
 		return false, false
 	}
 	return s.readEvents(ctx, resp.Body, lastEventID), false
 }
 
-// readEvents parses a text/event-stream body (the subset MCP uses: id, event, data) and
-// writes each message event to stdout. It reports whether anything arrived.
+// readEvents reads a text/event-stream body and writes each message event to stdout. It
+// reports whether anything arrived.
 func (s *session) readEvents(ctx context.Context, body io.Reader, lastEventID *string) bool {
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), maxEventSize)
-	var (
-		data       bytes.Buffer
-		event      string
-		progressed bool
-	)
-	dispatch := func() {
-		defer func() { data.Reset(); event = "" }()
-		if data.Len() == 0 || (event != "" && event != "message") {
-			return
+	r := mcpwire.NewEventReader(body, maxEventSize)
+	progressed := false
+	for {
+		ev, err := r.Next()
+		if ev.HasID {
+			*lastEventID = ev.ID
 		}
-		msg, err := jsonrpc.DecodeMessage(data.Bytes())
+		progressed = progressed || ev.HasID || ev.HasData
+		if err != nil {
+			return progressed // an unfinished event is not passed on
+		}
+		if !ev.IsMessage() || len(ev.Data) == 0 {
+			continue
+		}
+		msg, err := jsonrpc.DecodeMessage(ev.Data)
 		if err != nil {
 			s.log.Warn("dropping an undecodable event from the server", "err", err)
-			return
+			continue
 		}
 		if err := s.local.Write(ctx, msg); err != nil {
 			s.log.Debug("writing an event to stdout", "err", err)
 		}
 	}
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 {
-			dispatch()
-			continue
-		}
-		field, value, _ := bytes.Cut(line, []byte(":"))
-		value = bytes.TrimPrefix(value, []byte(" "))
-		switch string(field) {
-		case "data":
-			progressed = true
-			if data.Len() > 0 {
-				data.WriteByte('\n')
-			}
-			data.Write(value)
-		case "event":
-			event = string(value)
-		case "id":
-			*lastEventID = string(value)
-			progressed = true
-		}
-		// Lines starting with ':' are comments (keep-alives); other fields don't matter here.
-	}
-	return progressed
 }

@@ -10,9 +10,11 @@ import (
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
-const protocolVersionHeader = "Mcp-Protocol-Version"
+const protocolVersionHeader = mcpwire.HeaderProtocolVersion
 
 // headerTransport adds the bridge's headers to requests for the target, and the
 // negotiated protocol version to requests that lack one. go-sdk's client transport has

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/probe"
@@ -27,6 +29,8 @@ type checkOptions struct {
 	Version string
 	// HTTPClient replaces the default client (tests: a client trusting a test CA).
 	HTTPClient *http.Client
+	// DeployedURL resolves `check deployed`: the project's deployed MCP endpoint.
+	DeployedURL func(ctx context.Context) (string, error)
 
 	URL       string
 	Token     string
@@ -50,8 +54,31 @@ type checkOptions struct {
 
 func newCheckCmd(f *Factory, runF func(context.Context, *checkOptions) error) *cobra.Command {
 	opts := &checkOptions{IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
+	if f.Executor != nil {
+		opts.DeployedURL = func(ctx context.Context) (string, error) {
+			dir, err := opts.Getwd()
+			if err != nil {
+				return "", err
+			}
+			cfg, err := config.Load(dir)
+			if err != nil {
+				return "", err
+			}
+			p, err := projectPlatform(f.IOStreams, f.Executor, f.Getenv, dir, cfg)
+			if errors.Is(err, deployers.ErrNoApp) {
+				return "", &hintError{err: err, hint: "deploy it with `mcpctl deploy heroku` or `mcpctl deploy cloudrun`, or pass the endpoint URL"}
+			} else if err != nil {
+				return "", err
+			}
+			base, err := p.WebURL(ctx)
+			if err != nil {
+				return "", err
+			}
+			return serverenv.EndpointURL(base, cfg.Server.Path), nil
+		}
+	}
 	c := &cobra.Command{
-		Use:   "check URL",
+		Use:   "check URL|deployed",
 		Short: "Verify an MCP endpoint as a real client would",
 		Long: `Verify any MCP endpoint (Streamable HTTP) the way a client uses it: reach it over TCP and
 TLS, check that a request without credentials is rejected, initialize a session, list the
@@ -65,6 +92,9 @@ came from. For OAuth servers, check follows the discovery chain (protected-resou
 authorization-server metadata); pass an access token with --token or --token-env to run
 the MCP steps too.
 
+` + "`check deployed`" + ` checks the project's deployed app (Heroku or Cloud Run, as mcpctl.toml
+records it), looking its URL up on the platform.
+
 A sleeping or booting server (502/503/504, Heroku router errors, timeouts) is retried
 with backoff for up to --retry-for. A base URL without the MCP path is tried with /mcp.
 
@@ -73,12 +103,21 @@ Exit codes:
 			probe.ExitCodeDoc{Code: 2, Class: "usage", Meaning: "invalid flags or URL"},
 			probe.ExitCodeDoc{Code: 130, Class: "interrupted", Meaning: "stopped by Ctrl-C or SIGTERM"}),
 		Example: `  mcpctl check https://myserver-1a2b3c4d5e6f.herokuapp.com/mcp
+  mcpctl check deployed
   mcpctl check http://127.0.0.1:8000/mcp --call say_hello --args '{"name":"Ada"}'
   mcpctl check https://example.com/mcp --key-env PROD_MCP_KEY --json
   mcpctl check https://example.com/mcp --token-env MCP_ACCESS_TOKEN`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.URL = args[0]
+			if opts.URL == "deployed" && opts.DeployedURL != nil {
+				u, err := opts.DeployedURL(c.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(opts.IO.ErrOut, "Checking the deployed server: %s\n", u)
+				opts.URL = u
+			}
 			opts.keyEnvSet = c.Flags().Changed("key-env")
 			if err := opts.validate(); err != nil {
 				return err

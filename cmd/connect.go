@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/iostreams"
 	"github.com/mcpctl/mcpctl/serverenv"
@@ -30,7 +28,7 @@ type connectOptions struct {
 	Executable func() (string, error)
 	LookPath   func(string) (string, error)
 	GOOS       string
-	// DeployedURL returns the deployed app's base URL (Heroku's web_url, never built from
+	// DeployedURL returns the deployed app's base URL (the platform's, never built from
 	// the app name); nil means none can be looked up, and --target deployed asks for a URL.
 	DeployedURL func(ctx context.Context, cfg *config.File) (string, error)
 
@@ -61,7 +59,11 @@ func newConnectCmd(f *Factory, runF func(context.Context, *connectOptions) error
 			if err != nil {
 				return "", err
 			}
-			return (&heroku.Client{Exec: f.Executor, Dir: dir, AppName: cfg.Deploy.Heroku.App}).WebURL(ctx)
+			p, err := projectPlatform(f.IOStreams, f.Executor, f.Getenv, dir, cfg)
+			if err != nil {
+				return "", err
+			}
+			return p.WebURL(ctx)
 		}
 	}
 	c := &cobra.Command{
@@ -166,19 +168,14 @@ func (o *connectOptions) validate() error {
 	if o.Remove && o.Target != "" {
 		return FlagErrorf("--remove takes no --target: the entry is found by its name")
 	}
+	switch o.Target {
+	case "", "local", "deployed":
+	default:
+		if !strings.HasPrefix(o.Target, "http://") && !strings.HasPrefix(o.Target, "https://") {
+			return FlagErrorf("--target must be local, deployed or an http(s) URL, not %q", o.Target)
+		}
+	}
 	return nil
-}
-
-// connectReport is the --json output of connect: one result per client, and the clients
-// that failed.
-type connectReport struct {
-	Results  []connect.Result `json:"results"`
-	Failures []connectFailure `json:"failures,omitempty"`
-}
-
-type connectFailure struct {
-	Client connect.Client `json:"client"`
-	Error  string         `json:"error"`
 }
 
 func runConnect(ctx context.Context, opts *connectOptions) error {
@@ -219,37 +216,24 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 		return FlagErrorf("outside a project, give the entry a name with --name")
 	}
 	if !opts.Remove {
-		if base.URL, err = opts.targetURL(ctx, cfg); err != nil {
+		if base.URL, err = opts.target(cfg).URL(ctx); errors.Is(err, connect.ErrNoProject) {
+			return FlagErrorf("%v", err)
+		} else if err != nil {
 			return err
 		}
 	}
 
-	clients, err := opts.clients(env)
+	clients := []connect.Client{connect.Client(opts.Client)}
+	if opts.Client == connectAll {
+		if clients, err = connect.Installed(env, connect.Scope(opts.Scope)); err != nil {
+			return err
+		}
+	}
+	base.Scope = connect.Scope(opts.Scope)
+	report, err := connect.ApplyAll(connect.Batch{Base: base, Clients: clients, KeepGoing: opts.Client == connectAll,
+		Executable: opts.Executable, LookPath: opts.LookPath, Getenv: opts.Getenv})
 	if err != nil {
 		return err
-	}
-	report := connectReport{Results: []connect.Result{}}
-	for _, c := range clients {
-		r := base
-		r.Client = c
-		if opts.Scope != "" {
-			r.Scope = connect.Scope(opts.Scope)
-		}
-		if c == connect.ClaudeDesktop {
-			if err := opts.desktopInputs(&r); err != nil {
-				report.Failures = append(report.Failures, connectFailure{c, err.Error()})
-				continue
-			}
-		}
-		res, err := connect.Apply(r)
-		if err != nil {
-			if opts.Client != connectAll {
-				return err
-			}
-			report.Failures = append(report.Failures, connectFailure{c, err.Error()})
-			continue
-		}
-		report.Results = append(report.Results, res)
 	}
 
 	if opts.JSON {
@@ -272,122 +256,16 @@ func runConnect(ctx context.Context, opts *connectOptions) error {
 	return nil
 }
 
-// clients is the list a run works on: the one named, or for `all` every client with a
-// file that is installed here and has the requested scope.
-func (o *connectOptions) clients(env connect.Env) ([]connect.Client, error) {
-	if o.Client != connectAll {
-		return []connect.Client{connect.Client(o.Client)}, nil
-	}
-	installed := map[connect.Client]bool{}
-	for _, st := range connect.List(connect.ListRequest{Env: env}) {
-		installed[st.Client] = installed[st.Client] || st.Installed
-	}
-	var out []connect.Client
-	for _, c := range connect.Clients() {
-		if !c.HasFile || !installed[c.ID] {
-			continue
-		}
-		if o.Scope != "" && !slices.Contains(c.Scopes, connect.Scope(o.Scope)) {
-			continue
-		}
-		out = append(out, c.ID)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("found no MCP client on this machine; name one, e.g. `mcpctl connect cursor`")
-	}
-	return out, nil
-}
-
-// targetURL resolves --target into the server's MCP URL.
-func (o *connectOptions) targetURL(ctx context.Context, cfg *config.File) (string, error) {
-	target := o.Target
-	if target == "" {
-		target = "local"
-		if cfg != nil && cfg.Deploy.Heroku.App != "" && o.Port == 0 {
-			target = "deployed"
+// target is the server --target names.
+func (o *connectOptions) target(cfg *config.File) connect.Target {
+	t := connect.Target{Choice: o.Target, Project: cfg, Port: o.Port, Deploy: deployHint}
+	if cfg != nil {
+		t.Deployed = deployedName(cfg) != ""
+		if o.DeployedURL != nil {
+			t.DeployedURL = func(ctx context.Context) (string, error) { return o.DeployedURL(ctx, cfg) }
 		}
 	}
-	switch target {
-	case "local":
-		if cfg == nil {
-			return "", FlagErrorf("outside a project there is no local server; pass --target URL")
-		}
-		return serverenv.LocalURL(o.localPort(cfg), cfg.Server.Path), nil
-	case "deployed":
-		if cfg == nil || cfg.Deploy.Heroku.App == "" {
-			return "", &hintError{
-				err:  errors.New("the project is not deployed yet"),
-				hint: "deploy it with `mcpctl deploy heroku`, or connect the local server with --target local",
-			}
-		}
-		if o.DeployedURL == nil {
-			return "", &hintError{
-				err:  errors.New("this build of mcpctl cannot look up the deployed URL"),
-				hint: "pass it: --target https://<app>.herokuapp.com" + cfg.Server.Path,
-			}
-		}
-		base, err := o.DeployedURL(ctx, cfg)
-		if err != nil {
-			return "", err
-		}
-		return serverenv.EndpointURL(base, cfg.Server.Path), nil
-	default:
-		if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
-			return "", FlagErrorf("--target must be local, deployed or an http(s) URL, not %q", target)
-		}
-		return target, nil
-	}
-}
-
-// localPort is the port the local server is served on: --port, else mcpctl.toml's.
-func (o *connectOptions) localPort(cfg *config.File) int {
-	if o.Port != 0 {
-		return o.Port
-	}
-	return cfg.Server.Port
-}
-
-// desktopInputs fills what a Claude Desktop entry needs: the path of this mcpctl for a
-// bridge entry, the key itself for mcp-remote.
-func (o *connectOptions) desktopInputs(r *connect.Request) error {
-	exe, err := o.Executable()
-	if err != nil {
-		return fmt.Errorf("finding the mcpctl executable: %w", err)
-	}
-	r.Command = stableExecutable(exe, o.LookPath)
-	if r.Via == connect.ViaMCPRemote && (r.Auth == "" || r.Auth == connect.AuthAPIKey) && !r.Remove {
-		vars, err := envfile.Read(r.EnvFile)
-		if err != nil {
-			return err
-		}
-		r.APIKey = vars[r.KeyEnv]
-		if r.APIKey == "" {
-			r.APIKey = o.Getenv(r.KeyEnv)
-		}
-	}
-	return nil
-}
-
-// stableExecutable prefers the mcpctl found on PATH when it is this very binary: a
-// package manager's symlink (/opt/homebrew/bin/mcpctl) survives upgrades, the versioned
-// path behind it does not.
-func stableExecutable(exe string, lookPath func(string) (string, error)) string {
-	if lookPath == nil {
-		return exe
-	}
-	p, err := lookPath("mcpctl")
-	if err != nil {
-		return exe
-	}
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	a, errA := os.Stat(p)
-	b, errB := os.Stat(exe)
-	if errA == nil && errB == nil && os.SameFile(a, b) {
-		return p
-	}
-	return exe
+	return t
 }
 
 func printConnectResult(w io.Writer, cwd, home string, res connect.Result) {
@@ -445,8 +323,8 @@ func runConnectList(ctx context.Context, opts *connectOptions, cwd string, env c
 	req := connect.ListRequest{Env: env}
 	if cfg != nil {
 		req.ProjectDir = cwd
-		req.URLs = append(req.URLs, serverenv.LocalURL(opts.localPort(cfg), cfg.Server.Path))
-		if cfg.Deploy.Heroku.App != "" && opts.DeployedURL != nil {
+		req.URLs = append(req.URLs, serverenv.LocalURL(opts.target(cfg).LocalPort(), cfg.Server.Path))
+		if deployedName(cfg) != "" && opts.DeployedURL != nil {
 			if base, err := opts.DeployedURL(ctx, cfg); err == nil {
 				req.URLs = append(req.URLs, serverenv.EndpointURL(base, cfg.Server.Path))
 			} else {

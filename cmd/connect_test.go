@@ -149,7 +149,7 @@ func TestConnectClaudeDesktopAndJSON(t *testing.T) {
 	if err := executeConnect(t, f, nil, "claude-desktop", "--json"); err != nil {
 		t.Fatal(err)
 	}
-	var report connectReport
+	var report connect.Report
 	if err := json.Unmarshal(out.Bytes(), &report); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}

@@ -1,28 +1,20 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
-	"github.com/mcpctl/mcpctl/deployui"
-	"github.com/mcpctl/mcpctl/doctor"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
-	"github.com/mcpctl/mcpctl/keys"
-	"github.com/mcpctl/mcpctl/probe"
 	"github.com/mcpctl/mcpctl/serverenv"
 )
 
@@ -49,7 +41,7 @@ type deployHerokuOptions struct {
 
 func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
 	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
-	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts, dir, w) }
+	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts.Exec, dir, w) }
 	c := &cobra.Command{
 		Use:   "heroku",
 		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
@@ -134,7 +126,8 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 	}
 	errOut := opts.IO.ErrOut
 	client := &heroku.Client{Exec: opts.Exec, Dir: dir, Timeout: herokuTimeout(opts.Getenv)}
-	dopts := heroku.DeployOptions{
+	rec := deployers.Recorded(project, client.Name())
+	dopts := deployers.DeployOptions{
 		Project:         project,
 		Env:             env,
 		App:             opts.App,
@@ -143,54 +136,41 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		Yes:             opts.Yes,
 		NoRollback:      opts.NoRollback,
 		DropUnknownKeys: opts.DropUnknownKeys,
-		RecordApp:       func(app string) error { return config.SetString(dir, "deploy.heroku", "app", app) },
-		CheckRecord:     func(app string) error { return config.CheckSetString(dir, "deploy.heroku", "app", app) },
+		Dir:             dir,
+		Exec:            opts.Exec,
+		RecordApp:       func(app string) error { return config.SetString(dir, rec.Table, rec.Key, app) },
+		CheckRecord:     func(app string) error { return config.CheckSetString(dir, rec.Table, rec.Key, app) },
 		Output:          &prefixWriter{w: errOut, prefix: "       "},
-		Progress:        func(e heroku.Event) { printDeployEvent(opts.IO, e) },
+		Progress:        func(e deployers.Event) { printDeployEvent(opts.IO, e) },
 	}
 	if opts.Preflight != nil {
 		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, errOut) }
 	}
-	key := ""
-	if ks := keys.InEnv(env); project.Server.Auth == config.AuthAPIKey && len(ks) > 0 {
-		key = env[keys.EnvVar]
-		if key == "" {
-			key = ks[0]
-		}
-	}
-	dopts.Verify = func(ctx context.Context, endpoint string) error {
-		rep, err := probe.Run(ctx, probe.Options{
-			URL: endpoint, Key: key, KeySource: ".env " + keys.EnvVar,
-			Retry:         probe.Retry{For: opts.VerifyTimeout},
-			ClientName:    "mcpctl-deploy",
-			ClientVersion: opts.Version,
-			OnRetry: func(n probe.RetryNotice) {
-				fmt.Fprintf(errOut, "       %s: %s; retrying in %s\n", n.Step, n.Reason, n.Wait.Round(time.Second))
-			},
-		})
-		if err != nil {
-			return err
-		}
-		if !rep.OK {
-			return &verifyError{report: rep}
-		}
-		return nil
-	}
+	key := deployKey(project, env)
+	dopts.Verify = deployVerifier(errOut, opts.Version, key, opts.VerifyTimeout)
 
 	if err := herokuSurfaceGate(opts, dir, project, key).run(ctx); err != nil {
 		return err
 	}
 
-	var res *heroku.DeployResult
+	var res *deployers.DeployResult
 	var derr error
 	if opts.IO.IsStderrTTY() && !opts.JSON && !opts.DryRun {
-		res, derr = deployWithUI(ctx, opts, dir, client, dopts)
+		derr = deployWithUI(ctx, opts.IO, func(progress func(deployers.Event), out io.Writer) error {
+			dopts.Progress, dopts.Output = progress, out
+			if opts.Preflight != nil {
+				dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, out) }
+			}
+			var err error
+			res, err = deployers.Deploy(ctx, client, dopts)
+			return err
+		})
 	} else {
-		res, derr = client.Deploy(ctx, dopts)
+		res, derr = deployers.Deploy(ctx, client, dopts)
 	}
 	if opts.JSON {
 		out := struct {
-			*heroku.DeployResult
+			*deployers.DeployResult
 			Error string `json:"error,omitempty"`
 		}{DeployResult: res}
 		if derr != nil {
@@ -204,7 +184,7 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 	}
 	// A dry run that stopped at a missing prerequisite still shows its plan.
 	if !opts.JSON && res != nil && (derr == nil || res.DryRun && len(res.Planned) > 0) {
-		printDeploySummary(opts, res)
+		printDeploySummary(opts.IO, client.Manual(), res)
 	}
 	return derr
 }
@@ -213,166 +193,11 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 func herokuSurfaceGate(opts *deployHerokuOptions, dir string, project *config.File, key string) *surfaceGate {
 	return &surfaceGate{IO: opts.IO, Exec: opts.Exec, Dir: dir, Cfg: project, Key: key, Allow: opts.AllowBreaking, DryRun: opts.DryRun,
 		Endpoint: func(ctx context.Context) (string, error) {
-			app := opts.App
-			for _, a := range []string{project.Deploy.Heroku.App, project.Project.Name} {
-				if app == "" {
-					app = a
-				}
-			}
+			app := deployers.AppName(project, "heroku", opts.App)
 			base, err := (&heroku.Client{Exec: opts.Exec, Dir: dir, AppName: app}).WebURL(ctx)
 			if err != nil {
 				return "", err
 			}
 			return serverenv.EndpointURL(base, project.Server.Path), nil
 		}}
-}
-
-// deployWithUI runs the deploy behind the terminal view: phases with a spinner and the
-// tail of the build output. When the deploy fails, the whole output (build log, the
-// app's last log lines) is printed after the view, where it can be read and scrolled.
-func deployWithUI(ctx context.Context, opts *deployHerokuOptions, dir string, client *heroku.Client, dopts heroku.DeployOptions) (*heroku.DeployResult, error) {
-	msgs := make(chan any, 256)
-	var full bytes.Buffer
-	dopts.Progress = func(e heroku.Event) { msgs <- e }
-	dopts.Output = &lineSender{msgs: msgs, keep: &full}
-	if opts.Preflight != nil {
-		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, dopts.Output) }
-	}
-	var res *heroku.DeployResult
-	var derr error
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		res, derr = client.Deploy(ctx, dopts)
-		msgs <- deployui.Done{Err: derr}
-	}()
-	prog := tea.NewProgram(deployui.New(msgs, nil), tea.WithOutput(opts.IO.ErrOut), tea.WithInput(nil), tea.WithContext(ctx))
-	_, uiErr := prog.Run()
-	// The view may have stopped before the deploy (Ctrl-C): keep taking its messages
-	// until it has given up too.
-	for {
-		select {
-		case <-msgs:
-			continue
-		case <-finished:
-		}
-		break
-	}
-	if uiErr != nil && !errors.Is(uiErr, tea.ErrProgramKilled) && derr == nil {
-		return res, uiErr
-	}
-	if derr != nil && full.Len() > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "\nBuild output and logs:\n%s\n", strings.TrimRight(full.String(), "\n"))
-	}
-	return res, derr
-}
-
-// lineSender turns streamed output into one view message per line, keeping all of it.
-type lineSender struct {
-	msgs    chan<- any
-	keep    *bytes.Buffer
-	partial []byte
-}
-
-func (l *lineSender) Write(b []byte) (int, error) {
-	l.keep.Write(b)
-	l.partial = append(l.partial, b...)
-	for {
-		i := bytes.IndexAny(l.partial, "\r\n")
-		if i < 0 {
-			break
-		}
-		if line := strings.TrimSpace(string(l.partial[:i])); line != "" {
-			l.msgs <- deployui.Output(line)
-		}
-		l.partial = l.partial[i+1:]
-	}
-	return len(b), nil
-}
-
-// deployDoctor runs every project check (build and tests included) before a deploy
-// changes anything, and shows the problems that block it.
-func deployDoctor(ctx context.Context, opts *deployHerokuOptions, dir string, w io.Writer) error {
-	rep, err := doctor.Run(ctx, doctor.Options{Dir: dir, Exec: opts.Exec, ForDeploy: true})
-	if err != nil {
-		return err
-	}
-	if !rep.OK() {
-		rep.WriteSummary(w, false)
-	}
-	return rep.Err()
-}
-
-// verifyError carries the check's report, so the deploy error names the failed step.
-type verifyError struct{ report *probe.Report }
-
-func (e *verifyError) Error() string {
-	msg := e.report.Summary
-	if e.report.Hint != "" {
-		msg += " (" + e.report.Hint + ")"
-	}
-	return msg
-}
-
-func printDeployEvent(ios *iostreams.IOStreams, e heroku.Event) {
-	w := ios.ErrOut
-	switch {
-	case e.Message != "" && !e.Done:
-		fmt.Fprintf(w, "       %s\n", e.Message)
-	case !e.Done:
-		fmt.Fprintf(w, "-----> %s\n", e.Phase)
-	case e.Message != "":
-		fmt.Fprintf(w, "  ✓    %s: %s\n", e.Phase, e.Message)
-	default:
-		fmt.Fprintf(w, "  ✓    %s\n", e.Phase)
-	}
-}
-
-func printDeploySummary(opts *deployHerokuOptions, res *heroku.DeployResult) {
-	out := opts.IO.Out
-	if res.DryRun {
-		fmt.Fprintf(out, "Dry run: nothing was changed. A deploy of %s would run:\n", res.App)
-		for _, p := range res.Planned {
-			fmt.Fprintf(out, "  %s\n", p)
-		}
-		if len(res.Planned) == 0 {
-			fmt.Fprintln(out, "  (nothing)")
-		}
-		return
-	}
-	fmt.Fprintf(out, "Deployed %s (release v%d)\n", res.App, res.Release)
-	fmt.Fprintf(out, "  URL:       %s\n", res.WebURL)
-	fmt.Fprintf(out, "  Endpoint:  %s\n", res.Endpoint)
-	if res.Verified {
-		fmt.Fprintf(out, "  Verified:  a real MCP client initialized and listed the tools\n")
-	}
-	fmt.Fprintf(out, "\nNext:\n")
-	fmt.Fprintf(out, "  mcpctl connect cursor --target deployed   # or claude-code, vscode, …\n")
-	fmt.Fprintf(out, "  mcpctl check %s\n", res.Endpoint)
-	fmt.Fprintf(out, "  heroku logs --tail -a %s\n", res.App)
-}
-
-// prefixWriter indents streamed build output under the phase lines.
-type prefixWriter struct {
-	w       io.Writer
-	prefix  string
-	midLine bool
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	var buf bytes.Buffer
-	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
-		if len(line) == 0 {
-			continue
-		}
-		if !p.midLine {
-			buf.WriteString(p.prefix)
-		}
-		buf.Write(line)
-		p.midLine = line[len(line)-1] != '\n'
-	}
-	if _, err := p.w.Write(buf.Bytes()); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }

@@ -33,7 +33,9 @@ func TestDeployHerokuTerminalView(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "mcpctl.toml"), []byte("[project]\nname = \"view-demo\"\n"), 0o644)
 	f, _, errOut, stub := testFactory(t, dir)
 	f.IOStreams.SetTTY(true)
-	stub.On("heroku", []string{"auth:whoami"}, executor.Result{}, &executor.ExitError{ExitCode: 100, Stderr: []byte("not logged in")})
+	notLoggedIn := &executor.ExitError{ExitCode: 100, Stderr: []byte("not logged in")}
+	stub.On("heroku", []string{"auth:whoami"}, executor.Result{}, notLoggedIn)
+	stub.On("heroku", []string{"apps:info"}, executor.Result{}, notLoggedIn) // the plan still asks about the app
 	err := execute(t, f, "deploy", "heroku")
 	if !errors.Is(err, heroku.ErrNotLoggedIn) {
 		t.Fatalf("got %v, want not logged in", err)

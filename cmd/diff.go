@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/envfile"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -41,7 +40,11 @@ type diffOptions struct {
 func newDiffCmd(f *Factory, runF func(context.Context, *diffOptions) error) *cobra.Command {
 	opts := &diffOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv,
 		DeployedURL: func(ctx context.Context, dir string, cfg *config.File) (string, error) {
-			return (&heroku.Client{Exec: f.Executor, Dir: dir, AppName: cfg.Deploy.Heroku.App}).WebURL(ctx)
+			p, err := projectPlatform(f.IOStreams, f.Executor, f.Getenv, dir, cfg)
+			if err != nil {
+				return "", err
+			}
+			return p.WebURL(ctx)
 		}}
 	c := &cobra.Command{
 		Use:   "diff [OLD] [NEW]",
@@ -157,9 +160,9 @@ func (o *diffOptions) side(ctx context.Context, cwd, spec string) ([]toolsurface
 		if err != nil {
 			return nil, "", err
 		}
-		if cfg.Deploy.Heroku.App == "" {
+		if deployedName(cfg) == "" {
 			return nil, "", &hintError{err: errors.New("the project is not deployed yet"),
-				hint: "deploy it with `mcpctl deploy heroku`, or compare with a URL: mcpctl diff URL local"}
+				hint: "deploy it with " + deployHint + ", or compare with a URL: mcpctl diff URL local"}
 		}
 		base, err := o.DeployedURL(ctx, cwd, cfg)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/doctor"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/iostreams"
@@ -91,6 +92,9 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	out := opts.IO.Out
 	color := opts.IO.ColorEnabled() && opts.IO.IsStdoutTTY()
 	do := doctor.Options{Dir: dir, Exec: opts.Exec, Fast: opts.Fast}
+	if cfg, err := config.Load(dir); err == nil && cfg.Deploy.CloudRun.Service != "" {
+		do.Deployed = cloudRunDeployed(opts.Exec, dir, cfg.Deploy.CloudRun)
+	}
 	if !opts.JSON {
 		doctor.WriteHeader(out, dir)
 		do.OnCheck = func(c doctor.CheckResult) { doctor.WriteCheck(out, c, color) }

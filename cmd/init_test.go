@@ -17,7 +17,7 @@ import (
 func testFactory(t *testing.T, cwd string) (*Factory, *bytes.Buffer, *bytes.Buffer, *executor.Stub) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	stub := &executor.Stub{}
+	stub := executor.NewStub(t)
 	return &Factory{
 		IOStreams: ios,
 		Executor:  stub,

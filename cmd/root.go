@@ -37,6 +37,7 @@ the Streamable HTTP transport, authenticated, on a public URL.`,
 	root.AddCommand(newBenchCmd(f, nil))
 	root.AddCommand(newDoctorCmd(f, nil))
 	root.AddCommand(newDeployCmd(f))
+	root.AddCommand(newScaleCmd(f, nil))
 	root.AddCommand(newKeysCmd(f, nil))
 	root.AddCommand(newConnectCmd(f, nil))
 	root.AddCommand(newBridgeCmd(f, nil))

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // FileName is the project file every command looks for.
@@ -117,7 +118,8 @@ type OAuth struct {
 
 // Deploy holds per-platform deployment settings.
 type Deploy struct {
-	Heroku Heroku `toml:"heroku"`
+	Heroku   Heroku   `toml:"heroku"`
+	CloudRun CloudRun `toml:"cloudrun"`
 }
 
 // Heroku is the [deploy.heroku] table.
@@ -284,6 +286,7 @@ func (f *File) validate() []Problem {
 	default:
 		add("deploy.heroku.region", fmt.Errorf("%q is not one of us, eu", f.Deploy.Heroku.Region))
 	}
+	probs = append(probs, f.Deploy.CloudRun.validate()...)
 	return probs
 }
 
@@ -396,7 +399,7 @@ func CheckOAuthURL(s string) error {
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		return fmt.Errorf("%q: no user info, query or fragment", s)
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	case u.Scheme == "http" && mcpwire.IsLoopbackHost(u.Hostname()):
 	default:
 		return fmt.Errorf("%q: use https (plain http only on localhost)", s)
 	}
@@ -431,14 +434,6 @@ func CheckScope(s string) error {
 		}
 	}
 	return nil
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Env returns the server settings as the environment variables the generated server

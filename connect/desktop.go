@@ -3,11 +3,11 @@ package connect
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"path"
 	"path/filepath"
-	"strings"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // via is the way Claude Desktop reaches the server: what was asked, else the bridge,
@@ -52,7 +52,7 @@ func claudeDesktopEntry(r Request) (obj, error) {
 		return obj{{"command", r.Command}, {"args", args}, {"env", obj{{r.KeyEnv, absent{}}}}}, nil
 	case ViaMCPRemote:
 		args := []string{"-y", "mcp-remote", r.URL}
-		if u, err := url.Parse(r.URL); err == nil && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		if u, err := url.Parse(r.URL); err == nil && u.Scheme == "http" && !mcpwire.IsLoopbackHost(u.Hostname()) {
 			args = append(args, "--allow-http") // mcp-remote refuses plain http elsewhere
 		}
 		env := obj{{r.KeyEnv, absent{}}}
@@ -98,12 +98,4 @@ func isAbs(p string) bool {
 	}
 	// C:\… or C:/…
 	return len(p) > 2 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

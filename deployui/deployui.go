@@ -12,7 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/deployers"
 )
 
 // tailLines is how much of the build output stays on screen.
@@ -32,7 +32,7 @@ type phase struct {
 	notes   []string
 }
 
-// Model is the deploy view. Messages arrive on the channel given to New: heroku.Event,
+// Model is the deploy view. Messages arrive on the channel given to New: deployers.Event,
 // Output and, last, Done.
 type Model struct {
 	msgs    <-chan any
@@ -75,7 +75,7 @@ func (m Model) Init() tea.Cmd { return tea.Batch(m.spinner.Tick, m.next) }
 // Update applies one message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case heroku.Event:
+	case deployers.Event:
 		m.apply(msg)
 		return m, m.next
 	case Output:
@@ -99,7 +99,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m *Model) apply(e heroku.Event) {
+func (m *Model) apply(e deployers.Event) {
 	i := len(m.phases) - 1
 	if i < 0 || m.phases[i].name != e.Phase {
 		if i >= 0 && !m.phases[i].done {

@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
-	"github.com/mcpctl/mcpctl/deployers/heroku"
+	"github.com/mcpctl/mcpctl/deployers"
 )
 
 func renderer() *lipgloss.Renderer {
@@ -23,12 +23,12 @@ func renderer() *lipgloss.Renderer {
 func TestViewFollowsEvents(t *testing.T) {
 	m := New(nil, renderer())
 	for _, msg := range []any{
-		heroku.Event{Phase: heroku.PhasePreflight},
-		heroku.Event{Phase: heroku.PhasePreflight, Done: true},
-		heroku.Event{Phase: heroku.PhaseApp},
-		heroku.Event{Phase: heroku.PhaseApp, Message: "creating app weather in region us"},
-		heroku.Event{Phase: heroku.PhaseApp, Done: true, Message: "weather"},
-		heroku.Event{Phase: heroku.PhasePush},
+		deployers.Event{Phase: deployers.PhasePreflight},
+		deployers.Event{Phase: deployers.PhasePreflight, Done: true},
+		deployers.Event{Phase: deployers.PhaseApp},
+		deployers.Event{Phase: deployers.PhaseApp, Message: "creating app weather in region us"},
+		deployers.Event{Phase: deployers.PhaseApp, Done: true, Message: "weather"},
+		deployers.Event{Phase: deployers.PhasePush},
 	} {
 		next, _ := m.Update(msg)
 		m = next.(Model)
@@ -47,7 +47,7 @@ func TestViewFollowsEvents(t *testing.T) {
 		t.Errorf("view keeps more than the last %d output lines:\n%s", tailLines, view)
 	}
 
-	next, _ := m.Update(heroku.Event{Phase: heroku.PhaseRollback})
+	next, _ := m.Update(deployers.Event{Phase: deployers.PhaseRollback})
 	m = next.(Model)
 	if !strings.Contains(m.View(), "✗ push") {
 		t.Errorf("a phase left unfinished is not marked failed:\n%s", m.View())
@@ -66,8 +66,8 @@ func TestViewFollowsEvents(t *testing.T) {
 // The program runs to the end of the message stream on its own.
 func TestProgramEndsOnDone(t *testing.T) {
 	msgs := make(chan any, 8)
-	msgs <- heroku.Event{Phase: heroku.PhasePreflight}
-	msgs <- heroku.Event{Phase: heroku.PhasePreflight, Done: true}
+	msgs <- deployers.Event{Phase: deployers.PhasePreflight}
+	msgs <- deployers.Event{Phase: deployers.PhasePreflight, Done: true}
 	msgs <- Done{}
 	tm := teatest.NewTestModel(t, New(msgs, renderer()), teatest.WithInitialTermSize(80, 20))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)

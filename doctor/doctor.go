@@ -61,6 +61,7 @@ const (
 	CheckAuth      = "auth"      // authentication is on for a deploy
 	CheckStateless = "stateless" // no sessions with more than one web process
 	CheckCORS      = "cors"      // no wildcard origin
+	CheckDeployed  = "deployed"  // the deployed service's settings fit MCP clients (Cloud Run)
 	CheckBuild     = "build"     // go build ./...
 	CheckTest      = "test"      // go test ./...
 )
@@ -100,6 +101,8 @@ const (
 	IDStatefulScaled   = "stateful-scaled"
 	IDStatelessAppJSON = "stateless-app-json"
 	IDCORSWildcard     = "cors-wildcard"
+	IDColdStart        = "cold-start"
+	IDRequestTimeout   = "request-timeout"
 	IDGoMissing        = "go-missing"
 	IDBuildFailed      = "build-failed"
 	IDTestFailed       = "test-failed"
@@ -230,6 +233,9 @@ type Options struct {
 	// ForDeploy makes findings that only matter on a public deploy errors even when
 	// mcpctl.toml names no app yet (the deploy is about to create one).
 	ForDeploy bool
+	// Deployed, when set, reads the deployed service's settings (a platform call) for
+	// the checks that compare them with what MCP clients need; nil skips them.
+	Deployed func(ctx context.Context) (*Deployed, error)
 	// OnCheck, when set, is called after each check, in order, so a caller can print
 	// progress while build and test run.
 	OnCheck func(CheckResult)
@@ -269,6 +275,7 @@ func checks() []checkDef {
 		{CheckAuth, "authentication is on", checkAuth},
 		{CheckStateless, "sessions fit the process count", checkStateless},
 		{CheckCORS, "CORS origins are exact", checkCORS},
+		{CheckDeployed, "the deployed service fits MCP clients", checkDeployed},
 		{CheckBuild, "project builds", checkBuild},
 		{CheckTest, "tests pass", checkTest},
 	}

@@ -200,6 +200,7 @@ func TestGeneratedVariantsAreClean(t *testing.T) {
 		{"custom path", scaffold.Project{Stateless: true, Path: "/api/mcp", Name: "other-name"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir, _ := generate(t, tc.p, false)
 			r := run(t, dir, true)
 			wantOnly(t, r, tc.want...)
@@ -515,6 +516,7 @@ func TestPitfalls(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			p := tc.project
 			if tc.name != "stateful with two dynos" {
 				p.Stateless = true
@@ -691,14 +693,14 @@ func TestRunErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, Options{Dir: t.TempDir(), Exec: &executor.Stub{Missing: []string{"git", "go"}}}); err != context.Canceled {
+	if _, err := Run(ctx, Options{Dir: t.TempDir(), Exec: missing(t, "git", "go")}); err != context.Canceled {
 		t.Errorf("cancelled: got %v", err)
 	}
 }
 
 // TestEmptyDirectory: doctor anywhere other than a project says so, without crashing.
 func TestEmptyDirectory(t *testing.T) {
-	r, err := Run(context.Background(), Options{Dir: t.TempDir(), Exec: &executor.Stub{Missing: []string{"git", "go"}}})
+	r, err := Run(context.Background(), Options{Dir: t.TempDir(), Exec: missing(t, "git", "go")})
 	if err != nil {
 		t.Fatal(err)
 	}

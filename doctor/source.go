@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // sources are the project's Go files, parsed. The checks read the syntax tree rather
@@ -253,7 +255,7 @@ func classifyAddr(e ast.Expr) (listenUse, bool) {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return listenUse{}, false
 		}
-		return listenUse{addr: strconv.Quote(v), fixed: true, loopback: isLoopbackHost(host)}, true
+		return listenUse{addr: strconv.Quote(v), fixed: true, loopback: mcpwire.IsLoopbackHost(host)}, true
 	case *ast.BinaryExpr:
 		if e.Op != token.ADD {
 			return listenUse{}, false
@@ -283,7 +285,7 @@ func classifyAddr(e ast.Expr) (listenUse, bool) {
 				return listenUse{addr: "fmt.Sprintf(" + strconv.Quote(v) + ", …)", loopback: true}, true
 			}
 		case "JoinHostPort":
-			if isLoopbackHost(v) {
+			if mcpwire.IsLoopbackHost(v) {
 				return listenUse{addr: "net.JoinHostPort(" + strconv.Quote(v) + ", …)", loopback: true}, true
 			}
 		}
@@ -295,14 +297,6 @@ func isListenHost(h string) bool {
 	return h == "" || h == "localhost" || net.ParseIP(h) != nil
 }
 
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
 // loopbackPrefix reports a string that starts a loopback address: "127.0.0.1:", "localhost:".
 func loopbackPrefix(v string) bool {
 	i := strings.LastIndex(v, ":")
@@ -310,7 +304,7 @@ func loopbackPrefix(v string) bool {
 		return false
 	}
 	host := strings.TrimSuffix(strings.TrimPrefix(v[:i], "["), "]")
-	return isLoopbackHost(host)
+	return mcpwire.IsLoopbackHost(host)
 }
 
 // pathUse is an MCP endpoint path written into the program.

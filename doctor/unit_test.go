@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
@@ -49,7 +51,7 @@ func TestCommandLines(t *testing.T) {
 	}, "\n")
 	testOut := "=== RUN   TestWeather\n--- FAIL: TestWeather (0.00s)\n    weather_test.go:12: got 3, want 4\nFAIL\nFAIL\texample.com/doc-demo/tools\t0.01s\nok  \texample.com/doc-demo/internal/server\t0.02s\nFAIL\n"
 
-	stub := &executor.Stub{}
+	stub := executor.NewStub(t)
 	gitArgs := func(args ...string) []string { return append([]string{"-c", "core.quotepath=off"}, args...) }
 	stub.On("git", gitArgs("rev-parse", "--show-toplevel", "--show-prefix"), executor.Result{Stdout: []byte(dir + "\n\n")}, nil)
 	stub.On("git", gitArgs("rev-parse", "--verify", "--quiet", "HEAD^{commit}"), executor.Result{Stdout: []byte(newer + "\n")}, nil)
@@ -76,9 +78,6 @@ func TestCommandLines(t *testing.T) {
 	if got := stub.Calls(); !slices.Equal(got, want) {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if u := stub.Unused(); len(u) > 0 {
-		t.Errorf("not run: %v", u)
-	}
 	wantOnly(t, r, IDSecretInHistory, IDTestFailed)
 	f := wantFinding(t, r, IDSecretInHistory, SeverityError)
 	if f.File != "odd\tname.txt" || !strings.Contains(f.Title, short(older)) || strings.Contains(f.Title, leaked) {
@@ -93,7 +92,7 @@ func TestCommandLines(t *testing.T) {
 
 func TestGoMissing(t *testing.T) {
 	dir, _ := generate(t, scaffold.Project{Stateless: true}, true)
-	r, err := Run(context.Background(), Options{Dir: dir, Exec: &executor.Stub{Missing: []string{"git", "go"}}})
+	r, err := Run(context.Background(), Options{Dir: dir, Exec: missing(t, "git", "go")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,5 +348,49 @@ func main() {
 	}
 	if out := checkTiming(context.Background(), gp); len(out.findings) != 1 || out.findings[0].ID != IDEcoDynos || !strings.Contains(out.findings[0].Fix, "ps:type web=basic") {
 		t.Errorf("eco app.json: %+v", out.findings)
+	}
+}
+
+// missing is a stub executor on which the programs named are not installed.
+func missing(t *testing.T, programs ...string) *executor.Stub {
+	s := executor.NewStub(t)
+	s.Missing = programs
+	return s
+}
+
+// Cloud Run's pitfalls for MCP clients, read from the deployed service: scale to zero, a
+// request timeout below clients' tool wait, a stateful server autoscaling may spread.
+func TestDeployedCloudRunPitfalls(t *testing.T) {
+	f := false
+	for _, tc := range []struct {
+		name string
+		d    Deployed
+		ids  []string
+	}{
+		{"fits", Deployed{Name: "w", MinInstances: 1, RequestTimeout: time.Hour}, nil},
+		{"scale to zero", Deployed{Name: "w", MinInstances: 0, RequestTimeout: time.Hour}, []string{IDColdStart}},
+		{"default timeout", Deployed{Name: "w", MinInstances: 1, RequestTimeout: 300*time.Second - time.Second}, []string{IDRequestTimeout}},
+		{"stateful autoscaled", Deployed{Name: "w", MinInstances: 1, RequestTimeout: time.Hour, Stateless: &f}, []string{IDStatefulScaled}},
+		{"stateful on one", Deployed{Name: "w", MinInstances: 1, MaxInstances: 1, RequestTimeout: time.Hour, Stateless: &f}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.d
+			p := &project{opts: Options{Deployed: func(context.Context) (*Deployed, error) { return &d, nil }}}
+			o := checkDeployed(context.Background(), p)
+			var ids []string
+			for _, f := range o.findings {
+				ids = append(ids, f.ID)
+				if f.Fix == "" {
+					t.Errorf("%s has no fix", f.ID)
+				}
+			}
+			if strings.Join(ids, ",") != strings.Join(tc.ids, ",") {
+				t.Fatalf("findings %v, want %v", ids, tc.ids)
+			}
+		})
+	}
+	p := &project{opts: Options{Deployed: func(context.Context) (*Deployed, error) { return nil, errors.New("gcloud: offline") }}}
+	if o := checkDeployed(context.Background(), p); !o.skipped || !strings.Contains(o.detail, "offline") {
+		t.Fatalf("an unreadable service: %+v", o)
 	}
 }

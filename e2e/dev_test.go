@@ -45,17 +45,11 @@ func TestDevReloadsWithoutDroppingTheSession(t *testing.T) {
 	})
 
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
-	var cs *mcp.ClientSession
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var err error
-		if cs, err = connect(t, endpoint, http.Header{"X-Api-Key": {key}}); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dev server not ready: %v\n%s", err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	from := 0
+	logs.waitFor(t, &from, "ready: generation", 3*time.Minute)
+	cs, err := connect(t, endpoint, http.Header{"X-Api-Key": {key}})
+	if err != nil {
+		t.Fatalf("connecting to the dev server: %v\n%s", err, logs.String())
 	}
 	sid := cs.ID()
 	if sid == "" {
@@ -80,13 +74,9 @@ func TestDevReloadsWithoutDroppingTheSession(t *testing.T) {
 		next := fmt.Sprintf("Hi #%d, ", i)
 		os.WriteFile(hello, []byte(strings.Replace(string(src), `"`+prev+`"`, `"`+next+`"`, 1)), 0o644)
 		prev = next
-		want := next + "Ada!"
-		deadline := time.Now().Add(60 * time.Second)
-		for greet() != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("reload %d: still %q after 60s\n%s", i, greet(), logs.String())
-			}
-			time.Sleep(50 * time.Millisecond)
+		logs.waitFor(t, &from, fmt.Sprintf("reloaded (%d)", i), 3*time.Minute)
+		if got, want := greet(), next+"Ada!"; got != want {
+			t.Fatalf("reload %d: got %q, want %q\n%s", i, got, want, logs.String())
 		}
 		if cs.ID() != sid {
 			t.Fatalf("reload %d replaced the session", i)

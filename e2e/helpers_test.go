@@ -211,13 +211,18 @@ func connect(t *testing.T, endpoint string, header http.Header) (*mcp.ClientSess
 
 // syncBuffer is a bytes.Buffer safe for a process's output and the test reading it.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on each write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	return b.buf.Write(p)
 }
 
@@ -225,6 +230,32 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// waitFor waits until s is written at or after offset *from, then moves *from past it;
+// it fails the test when exited (if not nil) is closed first or after timeout.
+func (b *syncBuffer) waitFor(t *testing.T, from *int, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		text := b.buf.String()
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		ch := b.changed
+		b.mu.Unlock()
+		if i := strings.Index(text[*from:], s); i >= 0 {
+			*from += i + len(s)
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("no %q within %s in:\n%s", s, timeout, text)
+		}
+	}
 }
 
 // netListen binds a loopback port, to prove it is free.

@@ -18,13 +18,18 @@ import (
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-// faultRig is a project whose app lives on the fake Heroku (config only, no build), for
+// faultRig is a project whose app lives on a fake platform (config only, no build), for
 // driving key operations into faults quickly.
 type faultRig struct {
-	t    *testing.T
-	dir  string
-	fake *fakeHeroku
-	env  []string
+	t   *testing.T
+	dir string
+	env []string
+	// The platform's fake: its state file (for faults), the key hashes the app accepts
+	// now, and the command lines it saw.
+	stateFile string
+	hashes    func() string
+	argv      func() []string
+	cli       string
 }
 
 func newFaultRig(t *testing.T) *faultRig {
@@ -39,12 +44,14 @@ func newFaultRig(t *testing.T) *faultRig {
 	})
 	fake := newFakeHeroku(t, fakeState{LoggedIn: true, Email: "dev@example.com", Apps: map[string]json.RawMessage{"faults": app}})
 	env := append(slices.Clone(fake.env), "HOME="+t.TempDir(), "MCPCTL_HEROKU_TIMEOUT=3s")
-	return &faultRig{t: t, dir: dir, fake: fake, env: env}
+	return &faultRig{t: t, dir: dir, env: env, cli: "heroku", stateFile: filepath.Join(fake.dir, "state.json"),
+		hashes: func() string { return fake.app(t, "faults").Config[keys.HashesEnvVar] },
+		argv:   func() []string { return fake.argv(t) }}
 }
 
 // accepted reports whether the app takes key.
 func (r *faultRig) accepted(key string) bool {
-	return key != "" && slices.Contains(keys.SplitHashes(r.fake.app(r.t, "faults").Config[keys.HashesEnvVar]), keys.Hash(key))
+	return key != "" && slices.Contains(keys.SplitHashes(r.hashes()), keys.Hash(key))
 }
 
 // dotenv reads .env; ok is false when it does not parse, lost its key or its mode.
@@ -54,17 +61,33 @@ func (r *faultRig) dotenv() (vars map[string]string, ok bool) {
 	return vars, err == nil && serr == nil && st.Mode().Perm() == 0o600 && keys.LooksLikeKey(vars["MCP_API_KEY"])
 }
 
-// arm makes the k-th heroku call from now meet fault.
+// arm makes the k-th platform CLI call from now meet fault.
 func (r *faultRig) arm(k int, fault string) {
-	st := r.fake.state(r.t)
-	st.FaultAt, st.Fault = st.Calls+k, fault
-	r.fake.write(r.t, st)
+	r.setFault(func(calls int) (int, string) { return calls + k, fault })
 }
 
-func (r *faultRig) disarm() {
-	st := r.fake.state(r.t)
-	st.FaultAt, st.Fault = 0, ""
-	r.fake.write(r.t, st)
+func (r *faultRig) disarm() { r.setFault(func(int) (int, string) { return 0, "" }) }
+
+// setFault edits the fault fields both fakes share, keeping the rest of their state.
+func (r *faultRig) setFault(f func(calls int) (at int, fault string)) {
+	r.t.Helper()
+	var st map[string]json.RawMessage
+	data, err := os.ReadFile(r.stateFile)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &st); err != nil {
+		r.t.Fatal(err)
+	}
+	var calls int
+	_ = json.Unmarshal(st["calls"], &calls)
+	at, fault := f(calls)
+	st["fault_at"], _ = json.Marshal(at)
+	st["fault"], _ = json.Marshal(fault)
+	data, _ = json.Marshal(st)
+	if err := os.WriteFile(r.stateFile, data, 0o644); err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 // tally is what the harness counts, for the figures quoted in the log.
@@ -113,11 +136,11 @@ func (r *faultRig) check(tl *tally, name, old string, revoke bool, rerun ...stri
 	}
 }
 
-// noPlaintextInArgv fails when a key reached the heroku CLI's command line.
+// noPlaintextInArgv fails when a key reached the platform CLI's command line.
 func (r *faultRig) noPlaintextInArgv() {
-	for _, c := range r.fake.argv(r.t) {
+	for _, c := range r.argv() {
 		if len(keys.Find([]byte(c))) > 0 {
-			r.t.Errorf("a plaintext key reached the heroku CLI: %s", c)
+			r.t.Errorf("a plaintext key reached the %s CLI: %s", r.cli, c)
 		}
 	}
 }
@@ -206,7 +229,7 @@ func TestKeyRotationFaults(t *testing.T) {
 		if slices.ContainsFunc(codes, func(c int) bool { return c != 0 }) || !ok || !r.accepted(vars["MCP_API_KEY"]) {
 			t.Errorf("concurrent round %d: exits %v, .env ok %v, MCP_API_KEY accepted %v", round, codes, ok, r.accepted(vars["MCP_API_KEY"]))
 		}
-		if n := len(keys.SplitHashes(r.fake.app(t, "faults").Config[keys.HashesEnvVar])); n > 2 {
+		if n := len(keys.SplitHashes(r.hashes())); n > 2 {
 			t.Errorf("concurrent round %d: the app accepts %d keys, want the key and at most its previous", round, n)
 		}
 	}

@@ -4,6 +4,7 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,12 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here builds and runs the real binary: the full suite's tier.
+		fmt.Println("e2e: skipped under -short (builds and runs the mcpctl binary)")
+		return 0
+	}
 	dir, err := os.MkdirTemp("", "mcpctl-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -270,25 +270,18 @@ func TestDevKeepsProductionBehaviour(t *testing.T) {
 		}
 	})
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
-	var cs *mcp.ClientSession
 	progress := make(chan struct{}, 100)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		transport := &mcp.StreamableClientTransport{
-			Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
-			MaxRetries: 1, DisableStandaloneSSE: true,
-		}
-		var err error
-		cs, err = mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{
-			ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { progress <- struct{}{} },
-		}).Connect(context.Background(), transport, nil)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dev server not ready: %v\n%s", err, logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	from := 0
+	logs.waitFor(t, &from, "ready: generation", 3*time.Minute)
+	transport := &mcp.StreamableClientTransport{
+		Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+		MaxRetries: 1, DisableStandaloneSSE: true,
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{
+		ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { progress <- struct{}{} },
+	}).Connect(context.Background(), transport, nil)
+	if err != nil {
+		t.Fatalf("connecting to the dev server: %v\n%s", err, logs.String())
 	}
 	defer cs.Close()
 

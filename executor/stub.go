@@ -3,20 +3,52 @@ package executor
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
 
-// Stub is an Executor for tests: it answers registered command lines with canned results,
-// records every call, and fails on a command nobody expected.
+// Stub is an Executor for tests: it answers registered command lines with canned results
+// and records every call. Made with NewStub, it fails the test when the test ends on any
+// command no rule matched and on any rule no command used, as cli/cli's run.Stub does.
 type Stub struct {
 	// Missing lists programs LookPath reports as not installed.
 	Missing []string
 
-	mu    sync.Mutex
-	rules []stubRule
-	calls []Cmd
+	mu         sync.Mutex
+	rules      []stubRule
+	calls      []Cmd
+	unexpected []string
+}
+
+// TB is the part of testing.TB the stub reports to.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
+// NewStub returns a Stub that checks, when t ends, that every command run was expected
+// and every rule registered was used.
+func NewStub(t TB) *Stub {
+	s := &Stub{}
+	t.Cleanup(func() {
+		t.Helper()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, c := range s.unexpected {
+			t.Errorf("executor.Stub: unexpected command: %s (register it with On)", c)
+		}
+		for _, r := range s.rules {
+			if r.used == 0 {
+				t.Errorf("executor.Stub: rule registered at %s never used: %s (remove it, or the code stopped running it)", r.at, r)
+			}
+		}
+	})
+	return s
 }
 
 type stubRule struct {
@@ -25,14 +57,22 @@ type stubRule struct {
 	result Result
 	err    error
 	used   int
+	at     string // file:line of the On call, for the never-used report
 }
 
-// On answers every call of name whose arguments start with argsPrefix.
-// A later rule for the same command line wins.
+func (r stubRule) String() string { return strings.Join(append([]string{r.name}, r.prefix...), " ") }
+
+// On answers every call of name whose arguments start with argsPrefix. Among rules that
+// match, the newest wins; a rule for the same name and prefix as an earlier one replaces it.
 func (s *Stub) On(name string, argsPrefix []string, res Result, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rules = append(s.rules, stubRule{name: name, prefix: argsPrefix, result: res, err: err})
+	r := stubRule{name: name, prefix: argsPrefix, result: res, err: err}
+	if _, file, line, ok := runtime.Caller(1); ok {
+		r.at = filepath.Base(file) + ":" + strconv.Itoa(line)
+	}
+	s.rules = slices.DeleteFunc(s.rules, func(o stubRule) bool { return o.name == name && slices.Equal(o.prefix, argsPrefix) })
+	s.rules = append(s.rules, r)
 }
 
 // Calls returns the command lines run so far, as "name arg arg…".
@@ -53,7 +93,7 @@ func (s *Stub) Unused() []string {
 	var out []string
 	for _, r := range s.rules {
 		if r.used == 0 {
-			out = append(out, strings.Join(append([]string{r.name}, r.prefix...), " "))
+			out = append(out, r.String())
 		}
 	}
 	return out
@@ -85,5 +125,6 @@ func (s *Stub) Run(_ context.Context, cmd Cmd) (Result, error) {
 			return r.result, r.err
 		}
 	}
+	s.unexpected = append(s.unexpected, cmd.String())
 	return Result{}, fmt.Errorf("executor.Stub: unexpected command: %s", cmd)
 }

@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // ClassTransport is a connection that broke during a request.
@@ -67,7 +68,7 @@ func (c *caller) meta() map[string]any {
 // lists it, else 2025-11-25. Unreachable or refusing servers are setup errors.
 func (c *caller) discover(ctx context.Context) (string, error) {
 	params, _ := json.Marshal(map[string]any{"_meta": c.meta()})
-	h := http.Header{"Mcp-Protocol-Version": {Era2026}, "Mcp-Method": {"server/discover"}}
+	h := http.Header{mcpwire.HeaderProtocolVersion: {Era2026}, mcpwire.HeaderMethod: {"server/discover"}}
 	raw, _, f := c.post(ctx, h, rpcBody(0, "server/discover", params), true)
 	if f != nil {
 		switch {
@@ -101,11 +102,11 @@ type client struct {
 }
 
 func (c *caller) newClient(ctx context.Context) (*client, error) {
-	cl := &client{c: c, header: http.Header{"Mcp-Protocol-Version": {c.era}}}
+	cl := &client{c: c, header: http.Header{mcpwire.HeaderProtocolVersion: {c.era}}}
 	if c.era == Era2026 {
-		cl.header.Set("Mcp-Method", c.method)
+		cl.header.Set(mcpwire.HeaderMethod, c.method)
 		if c.opts.Tool != "" {
-			cl.header.Set("Mcp-Name", c.opts.Tool)
+			cl.header.Set(mcpwire.HeaderName, c.opts.Tool)
 		}
 		return cl, nil
 	}
@@ -118,9 +119,9 @@ func (c *caller) newClient(ctx context.Context) (*client, error) {
 	if f != nil {
 		return nil, &SetupError{Class: f.class, Detail: "initialize: " + f.msg, Hint: hintFor(f.class, c.opts.URL)}
 	}
-	cl.session = resp.Get("Mcp-Session-Id")
+	cl.session = resp.Get(mcpwire.HeaderSessionID)
 	if cl.session != "" {
-		cl.header.Set("Mcp-Session-Id", cl.session)
+		cl.header.Set(mcpwire.HeaderSessionID, cl.session)
 	}
 	note := []byte(`{"jsonrpc":"2.0","method":"notifications/initialized","params":{}}`)
 	if _, _, f := c.post(ctx, cl.header, note, false); f != nil {
@@ -232,7 +233,7 @@ func (c *caller) post(ctx context.Context, h http.Header, body []byte, wantResul
 		if err != nil {
 			return nil, nil, netFailure(err)
 		}
-	case strings.HasPrefix(ct, "text/event-stream"):
+	case strings.HasPrefix(ct, mcpwire.MediaSSE):
 		var f *failure
 		if msg, f = readEvent(resp.Body, want); f != nil {
 			return nil, nil, f
@@ -240,18 +241,11 @@ func (c *caller) post(ctx context.Context, h http.Header, body []byte, wantResul
 	default:
 		return nil, nil, &failure{ClassBadResponse, fmt.Sprintf("unexpected Content-Type %q", ct)}
 	}
-	var m struct {
-		ID     json.RawMessage `json:"id"`
-		Result json.RawMessage `json:"result"`
-		Error  *struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
+	var m mcpwire.Message
 	if err := json.Unmarshal(msg, &m); err != nil {
 		return nil, nil, &failure{ClassBadResponse, "the answer is not JSON-RPC: " + clip(string(msg))}
 	}
-	if !bytes.Equal(bytes.TrimSpace(m.ID), want) {
+	if !m.HasID(want) {
 		return nil, nil, &failure{ClassBadResponse, fmt.Sprintf("the answer has id %s, want %s", m.ID, want)}
 	}
 	if m.Error != nil {
@@ -266,47 +260,19 @@ func (c *caller) post(ctx context.Context, h http.Header, body []byte, wantResul
 // readEvent reads server-sent events until the one carrying the response with id want.
 // Comments (keep-alives) and other messages (notifications, progress) are skipped.
 func readEvent(r io.Reader, want []byte) ([]byte, *failure) {
-	br := bufio.NewReaderSize(io.LimitReader(r, maxBody), 4096)
-	var data []byte
+	// The body limit ends the stream before an event could reach the reader's limit.
+	er := mcpwire.NewEventReader(io.LimitReader(r, maxBody), maxBody+1)
 	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			// A long data line: gather it whole.
-			rest, err2 := br.ReadBytes('\n')
-			line, err = append(append([]byte(nil), line...), rest...), err2
+		ev, err := er.Next()
+		if m, ok := mcpwire.Peek(ev.Data); ok && len(ev.Data) > 0 && m.HasID(want) {
+			return ev.Data, nil
 		}
-		if len(line) > 0 {
-			l := bytes.TrimRight(line, "\r\n")
-			switch {
-			case len(l) == 0:
-				if len(data) > 0 && bytes.Contains(data, []byte(`"id"`)) && responseHasID(data, want) {
-					return data, nil
-				}
-				data = data[:0]
-			case bytes.HasPrefix(l, []byte("data:")):
-				if len(data) > 0 {
-					data = append(data, '\n')
-				}
-				data = append(data, bytes.TrimPrefix(bytes.TrimPrefix(l, []byte("data:")), []byte(" "))...)
-			}
-		}
-		if err != nil {
-			if len(data) > 0 && responseHasID(data, want) {
-				return data, nil
-			}
-			if errors.Is(err, io.EOF) {
-				return nil, &failure{ClassBadResponse, "the event stream ended without the response"}
-			}
+		if errors.Is(err, io.EOF) {
+			return nil, &failure{ClassBadResponse, "the event stream ended without the response"}
+		} else if err != nil {
 			return nil, netFailure(err)
 		}
 	}
-}
-
-func responseHasID(data, want []byte) bool {
-	var m struct {
-		ID json.RawMessage `json:"id"`
-	}
-	return json.Unmarshal(data, &m) == nil && bytes.Equal(bytes.TrimSpace(m.ID), want)
 }
 
 func statusFailure(resp *http.Response) *failure {

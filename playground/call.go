@@ -1,7 +1,6 @@
 package playground
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/mcpctl/mcpctl/runner"
 )
 
@@ -211,26 +211,14 @@ func messages(body []byte) []json.RawMessage {
 		return []json.RawMessage{body}
 	}
 	var out []json.RawMessage
-	var data []string
-	flush := func() {
-		if len(data) > 0 {
-			if m := strings.Join(data, "\n"); json.Valid([]byte(m)) {
-				out = append(out, json.RawMessage(m))
-			}
+	r := mcpwire.NewEventReader(bytes.NewReader(body), 16<<20)
+	for {
+		ev, err := r.Next()
+		if len(ev.Data) > 0 && json.Valid(ev.Data) {
+			out = append(out, json.RawMessage(ev.Data))
 		}
-		data = nil
-	}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			flush()
-		case strings.HasPrefix(line, "data:"):
-			data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+		if err != nil {
+			return out
 		}
 	}
-	flush()
-	return out
 }

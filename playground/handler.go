@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // Handler serves the playground; mount it under Prefix on the dev address.
@@ -107,7 +109,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 	}()
-	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Content-Type", mcpwire.MediaSSE)
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.Write([]byte("event: snapshot\ndata: " + string(snap) + "\n\n"))
 	flusher.Flush()

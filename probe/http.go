@@ -3,6 +3,7 @@ package probe
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // bodyLimit bounds how much of a raw reply the probe reads.
@@ -32,31 +35,22 @@ type observation struct {
 	err    error
 	conn   *Connection
 	// rpc is the JSON-RPC message in the body (plain JSON or the first SSE event).
-	rpc *rpcMessage
+	rpc *mcpwire.Message
 	// sseEvent is the name of the first SSE event ("message" when unnamed).
 	sseEvent string
 	sseData  string
 }
 
-func (o *observation) contentType() string { return mediaType(o.header.Get("Content-Type")) }
+func (o *observation) contentType() string { return mcpwire.MediaType(o.header.Get("Content-Type")) }
 
-// rpcMessage is just enough of a JSON-RPC 2.0 message to tell a reply from anything else.
-type rpcMessage struct {
-	JSONRPC string          `json:"jsonrpc"`
-	ID      json.RawMessage `json:"id"`
-	Result  json.RawMessage `json:"result"`
-	Error   *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func parseRPC(data []byte) *rpcMessage {
-	var m rpcMessage
-	if json.Unmarshal(bytes.TrimSpace(data), &m) != nil || m.JSONRPC != "2.0" {
-		return nil
+// parseRPC returns data as a JSON-RPC reply (a result or an error), nil when it is none.
+func parseRPC(data []byte) *mcpwire.Message {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '[' {
+		return nil // a batch answers no request the probe sends
 	}
-	if m.Result == nil && m.Error == nil {
+	m, ok := mcpwire.Peek(data)
+	if !ok || !m.IsResponse() {
 		return nil
 	}
 	return &m
@@ -120,7 +114,7 @@ func (p *prober) do(ctx context.Context, method, rawURL string, header http.Head
 			}
 		}
 	}
-	if o.contentType() == "text/event-stream" {
+	if o.contentType() == mcpwire.MediaSSE {
 		o.sseEvent, o.sseData, o.err = readFirstEvent(io.LimitReader(resp.Body, bodyLimit))
 		o.rpc = parseRPC([]byte(o.sseData))
 		return o
@@ -160,36 +154,18 @@ func (p *prober) clientTrace(c *Connection) *httptrace.ClientTrace {
 // readFirstEvent reads one server-sent event and returns its name ("message" when the
 // event names none) and data.
 func readFirstEvent(r io.Reader) (event, data string, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), bodyLimit)
-	var lines []string
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" {
-			if event != "" || len(lines) > 0 {
-				break
-			}
-			continue
+	er := mcpwire.NewEventReader(r, bodyLimit)
+	for {
+		ev, err := er.Next()
+		if ev.Name != "" || ev.HasData {
+			return cmp.Or(ev.Name, "message"), string(ev.Data), nil
 		}
-		field, value, _ := strings.Cut(line, ":")
-		value = strings.TrimPrefix(value, " ")
-		switch field {
-		case "event":
-			event = value
-		case "data":
-			lines = append(lines, value)
+		if errors.Is(err, io.EOF) {
+			return "", "", io.ErrUnexpectedEOF
+		} else if err != nil {
+			return "", "", err
 		}
 	}
-	if event == "" && len(lines) > 0 {
-		event = "message"
-	}
-	if event == "" && len(lines) == 0 {
-		err = sc.Err()
-		if err == nil {
-			err = io.ErrUnexpectedEOF
-		}
-	}
-	return event, strings.Join(lines, "\n"), err
 }
 
 // netFailure explains a transport error (no HTTP response). retry is true for the

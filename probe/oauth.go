@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // maxAuthServers bounds how many authorization servers a check inspects.
@@ -128,7 +130,7 @@ func (p *prober) stepResourceMetadata(ctx context.Context, rm string, viaWellKno
 		return fail(fmt.Sprintf("resource_metadata %q is not an absolute URL", rm),
 			"send the full URL, e.g. WWW-Authenticate: Bearer resource_metadata=\"https://HOST/.well-known/oauth-protected-resource"+p.opts.MCPPath+"\"")
 	}
-	if u.Scheme != "https" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme != "https" && !mcpwire.IsLoopbackHost(u.Hostname()) {
 		return fail(fmt.Sprintf("resource_metadata %q is not HTTPS", rm), "serve the metadata over HTTPS; clients refuse plain HTTP outside localhost")
 	}
 	var prm oauthex.ProtectedResourceMetadata

@@ -12,13 +12,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // Defaults for Options left at their zero value.
@@ -139,7 +140,7 @@ func ParseURL(raw string) (*url.URL, error) {
 		if i := strings.IndexAny(host, "/?#"); i >= 0 {
 			host = host[:i]
 		}
-		if isLoopbackHost(hostOnly(host)) {
+		if mcpwire.IsLoopbackHost(host) {
 			scheme = "http://"
 		}
 		raw = scheme + raw
@@ -156,21 +157,6 @@ func ParseURL(raw string) (*url.URL, error) {
 	}
 	u.Fragment = ""
 	return u, nil
-}
-
-func hostOnly(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return strings.Trim(hostport, "[]")
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // prober holds one check's state. It is used by one goroutine.

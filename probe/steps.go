@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // certWarnWithin is how close to expiry a certificate earns a warning.
@@ -225,10 +227,10 @@ func (p *prober) findLegacySSE(ctx context.Context) string {
 		candidates = append(candidates, u.String())
 	}
 	h := p.credHeader.Clone()
-	h.Set("Accept", "text/event-stream")
+	h.Set("Accept", mcpwire.MediaSSE)
 	for _, c := range candidates {
 		o := p.do(ctx, http.MethodGet, c, h, nil, false)
-		if o.err == nil && o.status == http.StatusOK && o.contentType() == "text/event-stream" && o.sseEvent == "endpoint" {
+		if o.err == nil && o.status == http.StatusOK && o.contentType() == mcpwire.MediaSSE && o.sseEvent == "endpoint" {
 			return c
 		}
 	}
@@ -257,7 +259,7 @@ func (p *prober) stepAuth(ctx context.Context, obs *observation) bool {
 			st.Status, st.Class = StatusFail, ClassAuthNotEnforced
 			st.Detail = "a request without credentials was accepted: " + describeReply(obs)
 			st.Hint = "anyone who knows the URL can call this server: make it require the key (auth = \"apikey\" in mcpctl.toml; on the platform MCP_AUTH must not be \"none\")"
-		case isLoopbackHost(p.given.Hostname()):
+		case mcpwire.IsLoopbackHost(p.given.Hostname()):
 			st.Status = StatusPass
 			st.Detail = "the server accepts requests without credentials (fine on localhost only)"
 		default:
@@ -323,12 +325,12 @@ func (p *prober) stepAuth(ctx context.Context, obs *observation) bool {
 // endSession deletes the session a server opened for the unauthenticated request, so
 // the check leaves nothing behind on a stateful server.
 func (p *prober) endSession(ctx context.Context, obs *observation) {
-	sid := obs.header.Get("Mcp-Session-Id")
+	sid := obs.header.Get(mcpwire.HeaderSessionID)
 	if sid == "" {
 		return
 	}
 	h := p.plainHeader.Clone()
-	h.Set("Mcp-Session-Id", sid)
+	h.Set(mcpwire.HeaderSessionID, sid)
 	p.do(ctx, http.MethodDelete, p.endpoint, h, nil, false)
 }
 

@@ -3,11 +3,12 @@ package probe
 import (
 	"bytes"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // peekLimit bounds how much of a response body is kept for diagnosis.
@@ -24,7 +25,7 @@ type exchange struct {
 	err         error
 }
 
-func (e exchange) contentType() string { return mediaType(e.header.Get("Content-Type")) }
+func (e exchange) contentType() string { return mcpwire.MediaType(e.header.Get("Content-Type")) }
 
 // recorder remembers the last exchanges a go-sdk client made, so that a failed
 // Connect or ListTools can be explained from the HTTP response that caused it rather
@@ -117,13 +118,13 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	e := exchange{
 		method:      req.Method,
 		url:         req.URL.String(),
-		sentSession: req.Header.Get("Mcp-Session-Id") != "",
+		sentSession: req.Header.Get(mcpwire.HeaderSessionID) != "",
 		err:         err,
 	}
 	if err == nil {
 		e.status = resp.StatusCode
 		e.header = resp.Header.Clone()
-		if resp.StatusCode >= 300 || !isMCPContentType(mediaType(resp.Header.Get("Content-Type"))) {
+		if resp.StatusCode >= 300 || !isMCPContentType(mcpwire.MediaType(resp.Header.Get("Content-Type"))) {
 			e.body = peekBody(resp)
 		}
 	}
@@ -149,16 +150,8 @@ func peekBody(resp *http.Response) []byte {
 	return buf
 }
 
-func mediaType(contentType string) string {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return strings.ToLower(strings.TrimSpace(contentType))
-	}
-	return mt
-}
-
 func isMCPContentType(mt string) bool {
-	return mt == "application/json" || mt == "text/event-stream"
+	return mt == mcpwire.MediaJSON || mt == mcpwire.MediaSSE
 }
 
 // isCredentialHeader reports whether a header may carry credentials, so that the

@@ -11,17 +11,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 const (
-	sessionHeader  = "Mcp-Session-Id"
-	protocolHeader = "Mcp-Protocol-Version"
+	sessionHeader  = mcpwire.HeaderSessionID
+	protocolHeader = mcpwire.HeaderProtocolVersion
 )
 
 // proxy owns the public dev address. Clients talk only to it, so the URL never changes
@@ -279,7 +280,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// DNS-rebinding defence, as go-sdk applies it: we listen on loopback, so a foreign
 	// Host means a page on another origin resolved its name to 127.0.0.1. The child cannot
 	// check this itself because it only ever sees the proxy's loopback Host.
-	if !isLoopback(r.Host) {
+	if !mcpwire.IsLoopbackHost(r.Host) {
 		http.Error(rec, fmt.Sprintf("Forbidden: invalid Host header %q", r.Host), http.StatusForbidden)
 		return
 	}
@@ -360,7 +361,7 @@ func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 			out.Header.Set(sessionHeader, sid)
 			// A GET with Last-Event-ID resumes one particular stream of this process;
 			// only the session's standalone stream moves between generations.
-			if req.Method == http.MethodGet && req.Header.Get("Last-Event-Id") == "" {
+			if req.Method == http.MethodGet && req.Header.Get(mcpwire.HeaderLastEventID) == "" {
 				return p.openStream(req, out, s, b)
 			}
 		}
@@ -473,20 +474,6 @@ func isRefused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
-// isLoopback reports whether a Host header names the loopback interface (same rule as
-// go-sdk: "localhost" or a loopback IP, with or without port).
-func isLoopback(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = strings.Trim(hostport, "[]")
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
 // statusRecorder remembers the status for the request log. Unwrap keeps
 // http.ResponseController (and so the ReverseProxy's flushing) working.
 type statusRecorder struct {
@@ -534,34 +521,10 @@ type rpcInfo struct {
 }
 
 func parseRPC(body []byte) rpcInfo {
-	body = bytes.TrimSpace(body)
-	if len(body) > 0 && body[0] == '[' { // a batch (older protocol revisions): log the first
-		var batch []json.RawMessage
-		if json.Unmarshal(body, &batch) != nil || len(batch) == 0 {
-			return rpcInfo{}
-		}
-		body = batch[0]
-	}
-	var m struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-		Params json.RawMessage `json:"params"`
-	}
-	if json.Unmarshal(body, &m) != nil {
+	m, ok := mcpwire.Peek(body)
+	if !ok {
 		return rpcInfo{}
 	}
-	info := rpcInfo{Method: m.Method, ID: m.ID}
-	switch m.Method {
-	case "tools/call":
-		var params struct {
-			Name string `json:"name"`
-		}
-		_ = json.Unmarshal(m.Params, &params)
-		info.Tool = params.Name
-	case "initialize":
-		info.Initialize = true
-	case "notifications/initialized":
-		info.Initialized = true
-	}
-	return info
+	return rpcInfo{Method: m.Method, ID: m.ID, Tool: m.Tool(),
+		Initialize: m.Method == "initialize", Initialized: m.Method == "notifications/initialized"}
 }

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -196,31 +195,6 @@ func TestProxyRejectsOversizedBody(t *testing.T) {
 	}
 }
 
-func TestReadEvent(t *testing.T) {
-	in := "id: 1\ndata: {\"a\":1}\n\n: keep-alive\n\nevent: message\r\ndata: x\r\ndata: y\r\n\r\npartial"
-	br := bufio.NewReader(strings.NewReader(in))
-	var got []string
-	for {
-		ev, err := readEvent(br, 1<<10)
-		if len(ev) > 0 {
-			got = append(got, string(ev))
-		}
-		if err != nil {
-			break
-		}
-	}
-	want := []string{"id: 1\ndata: {\"a\":1}\n\n", ": keep-alive\n\n", "event: message\r\ndata: x\r\ndata: y\r\n\r\n", "partial"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("events %q", got)
-	}
-	if d := string(eventData([]byte(got[2]))); d != "x\ny" {
-		t.Errorf("data %q", d)
-	}
-	if _, err := readEvent(bufio.NewReader(strings.NewReader(strings.Repeat("d", 100)+"\n\n")), 10); err == nil {
-		t.Error("oversized event accepted")
-	}
-}
-
 func TestParseRPC(t *testing.T) {
 	for body, want := range map[string]rpcInfo{
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say_hello"}}`: {Method: "tools/call", Tool: "say_hello"},
@@ -234,18 +208,6 @@ func TestParseRPC(t *testing.T) {
 		got.ID, want.ID = nil, nil
 		if got.Method != want.Method || got.Tool != want.Tool || got.Initialize != want.Initialize || got.Initialized != want.Initialized {
 			t.Errorf("%s: got %+v, want %+v", body, got, want)
-		}
-	}
-}
-
-func TestIsLoopback(t *testing.T) {
-	for host, want := range map[string]bool{
-		"127.0.0.1:8000": true, "localhost:8000": true, "localhost": true, "[::1]:80": true,
-		"127.1.2.3": true, "example.com": false, "evil.localhost.example:8000": false,
-		"10.0.0.1:80": false, "": false,
-	} {
-		if got := isLoopback(host); got != want {
-			t.Errorf("isLoopback(%q) = %v", host, got)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 )
 
 // Session continuity. A stateful MCP server keeps sessions in memory, so a rebuilt process
@@ -124,7 +125,7 @@ func (s *session) noteRequest(h http.Header) {
 	c := h.Clone()
 	// Per-request headers, or ones the proxy sets itself on its own requests.
 	for _, k := range []string{"Content-Length", "Content-Type", "Accept", "Accept-Encoding",
-		sessionHeader, protocolHeader, "Last-Event-Id"} {
+		sessionHeader, protocolHeader, mcpwire.HeaderLastEventID} {
 		c.Del(k)
 	}
 	s.mu.Lock()
@@ -327,13 +328,13 @@ func (p *proxy) rpc(ctx context.Context, b *backend, path string, h http.Header,
 		return nil, fmt.Errorf("%s: %s", method, resp.Status)
 	}
 	msgs := [][]byte{data}
-	if mediaType(resp.Header.Get("Content-Type")) == "text/event-stream" {
+	if mcpwire.MediaType(resp.Header.Get("Content-Type")) == mcpwire.MediaSSE {
 		msgs = nil
-		br := bufio.NewReader(bytes.NewReader(data))
+		er := mcpwire.NewEventReader(bytes.NewReader(data), len(data)+1)
 		for {
-			ev, err := readEvent(br, len(data)+1)
-			if d := eventData(ev); len(d) > 0 {
-				msgs = append(msgs, d)
+			ev, err := er.Next()
+			if len(ev.Data) > 0 {
+				msgs = append(msgs, ev.Data)
 			}
 			if err != nil {
 				break
@@ -408,7 +409,7 @@ func (p *proxy) openStream(req, out *http.Request, s *session, b *backend) (*htt
 		upCancel()
 		return nil, err
 	}
-	if up.StatusCode != http.StatusOK || mediaType(up.Header.Get("Content-Type")) != "text/event-stream" {
+	if up.StatusCode != http.StatusOK || mcpwire.MediaType(up.Header.Get("Content-Type")) != mcpwire.MediaSSE {
 		setSessionHeader(up.Header, s.id)
 		up.Body = &releasingBody{ReadCloser: up.Body, release: upCancel}
 		return up, nil
@@ -460,12 +461,12 @@ func (rl *relay) pump(ctx context.Context, b *backend, up *http.Response) error 
 	go func() {
 		defer close(events)
 		defer up.Body.Close()
-		br := bufio.NewReader(up.Body)
+		er := mcpwire.NewEventReader(up.Body, 16<<20)
 		for {
-			ev, err := readEvent(br, 16<<20)
-			if len(ev) > 0 {
+			ev, err := er.Next()
+			if len(ev.Raw) > 0 {
 				select {
-				case events <- ev:
+				case events <- ev.Raw:
 				case <-stop:
 					return
 				}
@@ -554,47 +555,4 @@ func (p *proxy) waitCurrent(ctx context.Context) (*backend, error) {
 			return nil, ctx.Err()
 		}
 	}
-}
-
-// readEvent reads one SSE event, returning its raw bytes up to and including the blank
-// line that ends it. At EOF it returns what it has and io.EOF.
-func readEvent(br *bufio.Reader, limit int) ([]byte, error) {
-	var ev []byte
-	for {
-		line, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			ev = append(ev, line...)
-			if len(ev) > limit {
-				return nil, errors.New("SSE event too large")
-			}
-			continue
-		}
-		ev = append(ev, line...)
-		if err != nil {
-			return ev, err
-		}
-		if len(ev) > limit {
-			return nil, errors.New("SSE event too large")
-		}
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			return ev, nil
-		}
-	}
-}
-
-// eventData returns the data of an SSE event (its data lines joined by newlines).
-func eventData(ev []byte) []byte {
-	var data [][]byte
-	for _, line := range bytes.Split(ev, []byte("\n")) {
-		line = bytes.TrimRight(line, "\r")
-		if v, ok := bytes.CutPrefix(line, []byte("data:")); ok {
-			data = append(data, bytes.TrimPrefix(v, []byte(" ")))
-		}
-	}
-	return bytes.Join(data, []byte("\n"))
-}
-
-func mediaType(ct string) string {
-	mt, _, _ := bytes.Cut([]byte(ct), []byte(";"))
-	return string(bytes.ToLower(bytes.TrimSpace(mt)))
 }

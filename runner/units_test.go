@@ -168,7 +168,7 @@ func TestAuthFromEnv(t *testing.T) {
 // BuildFailed event, and with nothing else running requests fail fast with the reason.
 func TestBuildFailureWithStubbedGo(t *testing.T) {
 	dir := t.TempDir()
-	stub := &executor.Stub{}
+	stub := executor.NewStub(t)
 	stub.On("go", []string{"build"}, executor.Result{Stderr: []byte("# example.com/x\n./main.go:3:1: syntax error: non-declaration statement outside function body\n")},
 		&executor.ExitError{ExitCode: 1})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -205,9 +205,15 @@ func TestBuildFailureWithStubbedGo(t *testing.T) {
 }
 
 func TestStartNeedsGo(t *testing.T) {
-	_, err := Start(context.Background(), Options{Dir: t.TempDir(), Executor: &executor.Stub{Missing: []string{"go"}}})
+	_, err := Start(context.Background(), Options{Dir: t.TempDir(), Executor: missingGo(t)})
 	var nf *executor.NotFoundError
 	if !errors.As(err, &nf) {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func missingGo(t *testing.T) *executor.Stub {
+	s := executor.NewStub(t)
+	s.Missing = []string{"go"}
+	return s
 }

@@ -19,7 +19,8 @@ func TestServerVarsMatchTheGeneratedServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := map[string]bool{}
-	getenv := regexp.MustCompile(`getenv\("(MCP_[A-Z_]+)"\)`)
+	// A name passed to any reader (getenv, duration, …) as its first argument.
+	getenv := regexp.MustCompile(`\("(MCP_[A-Z_]+)"`)
 	err = fs.WalkDir(set, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go.tmpl") || strings.HasSuffix(p, "_test.go.tmpl") {
 			return err

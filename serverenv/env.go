@@ -26,6 +26,7 @@ var ServerVars = []string{
 	"MCP_PATH", "MCP_AUTH", "MCP_STATELESS", "MCP_ALLOWED_ORIGINS", "MCP_ALLOW_UNAUTHENTICATED",
 	"MCP_LISTEN_ADDR", "MCP_MAX_PENDING_CONNS", VarAPIKey, VarKeyHashes,
 	VarResourceURL, "MCP_OAUTH_ISSUER", "MCP_OAUTH_SCOPES", "MCP_OAUTH_JWKS_URL",
+	"MCP_STREAM_FIRST_BYTE", "MCP_STREAM_KEEPALIVE", "MCP_DRAIN_TIMEOUT",
 }
 
 // LocalEnv is the environment a locally served server gets on top of the shell's: the

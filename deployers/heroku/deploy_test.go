@@ -8,28 +8,44 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-// stubDeploy answers every command of a deploy of an existing app "weather" that runs
-// dynos and has the releases given.
+// stubDeploy answers every command of a deploy of the existing app "weather" that runs
+// dynos and has the releases given, without verification. The stub
+// fails the test on a rule not used: a test that stops earlier registers its own steps.
 func stubDeploy(t *testing.T, dynos, releases string) (*Client, *executor.Stub) {
 	t.Helper()
-	c, stub := newStubClient()
-	ok := executor.Result{}
+	c, stub := stubPreflight(t, dynos)
+	stub.On("heroku", []string{"git:remote"}, executor.Result{}, nil)
+	stubRelease(stub, releases)
+	return c, stub
+}
+
+// stubPreflight answers a deploy's checks up to the app's info: logged in, a clean
+// project at the root of its repository, the app "weather" running dynos.
+func stubPreflight(t *testing.T, dynos string) (*Client, *executor.Stub) {
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
 	stubGit(stub, "")
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/"},"dynos":` + dynos + `}`)}, nil)
-	stub.On("heroku", []string{"git:remote"}, ok, nil)
+	return c, stub
+}
+
+// stubRelease answers the config and the push of the new release.
+func stubRelease(stub *executor.Stub, releases string) {
+	ok := executor.Result{}
 	stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{}`)}, nil)
 	stub.On("heroku", []string{"config:set"}, ok, nil)
 	stub.On("heroku", []string{"releases", "-a"}, executor.Result{Stdout: []byte(releases)}, nil)
 	stub.On("git", []string{"push"}, ok, nil)
-	stub.On("heroku", []string{"ps:wait"}, ok, nil)
-	stub.On("heroku", []string{"logs"}, executor.Result{Stdout: []byte("app crashed\n")}, nil)
-	stub.On("heroku", []string{"releases:rollback"}, ok, nil)
-	return c, stub
+}
+
+// stubVerify answers the wait for the dynos that precedes a Verify.
+func stubVerify(stub *executor.Stub) {
+	stub.On("heroku", []string{"ps:wait"}, executor.Result{}, nil)
 }
 
 // stubGit answers the git commands of a deploy's preflight for a clean project at the
@@ -39,22 +55,32 @@ func stubGit(stub *executor.Stub, prefix string) {
 	stub.On("git", git("rev-parse", "--show-toplevel"), executor.Result{Stdout: []byte("/repo\n" + prefix + "\n")}, nil)
 	stub.On("git", git("rev-parse", "--verify"), executor.Result{Stdout: []byte("1111111111111111111111111111111111111111\n")}, nil)
 	stub.On("git", git("status"), executor.Result{}, nil)
-	stub.On("git", git("var"), executor.Result{Stdout: []byte("t <t@example.com> 0 +0000\n")}, nil)
 }
 
-func deployOpts(f *config.File, verify VerifyFunc) DeployOptions {
+// stubGitIdentity answers git's identity check, made before a deploy commits.
+func stubGitIdentity(stub *executor.Stub) {
+	stub.On("git", []string{"-c", "core.quotepath=off", "var"}, executor.Result{Stdout: []byte("t <t@example.com> 0 +0000\n")}, nil)
+}
+
+// deploy runs the pipeline on c, with c's executor for git.
+func deploy(c *Client, opts deployers.DeployOptions) (*deployers.DeployResult, error) {
+	opts.Exec, opts.Dir = c.Exec, c.Dir
+	return deployers.Deploy(context.Background(), c, opts)
+}
+
+func deployOpts(f *config.File, verify deployers.VerifyFunc) deployers.DeployOptions {
 	k, _ := keys.Generate()
-	return DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": k}, Verify: verify}
+	return deployers.DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": k}, Verify: verify}
 }
 
 const twoReleases = `[{"version":5,"status":"succeeded","description":"Deploy abc","slug":{"id":"s5"}},{"version":4,"status":"succeeded","description":"Deploy 123","slug":{"id":"s4"}}]`
 
 func TestDeployRefusesStatefulOnSeveralDynos(t *testing.T) {
-	c, stub := stubDeploy(t, `[{"type":"web","name":"web.1"},{"type":"web","name":"web.2"}]`, twoReleases)
+	c, stub := stubPreflight(t, `[{"type":"web","name":"web.1"},{"type":"web","name":"web.2"}]`)
 	f := config.Default("weather")
 	f.Server.Stateless = false
 	f.Deploy.Heroku.App = "weather"
-	_, err := c.Deploy(context.Background(), deployOpts(f, nil))
+	_, err := deploy(c, deployOpts(f, nil))
 	if err == nil || !strings.Contains(err.Error(), "2 web dynos") || !strings.Contains(hint(err), "ps:scale web=1") {
 		t.Fatalf("got %v (hint %q), want a refusal naming the dynos and the fix", err, hint(err))
 	}
@@ -69,11 +95,16 @@ func TestDeployRollsBackUnlessTold(t *testing.T) {
 	broken := func(context.Context, string) error { return errors.New("initialize: HTTP 404") }
 	for _, noRollback := range []bool{false, true} {
 		c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+		stubVerify(stub)
+		stub.On("heroku", []string{"logs"}, executor.Result{Stdout: []byte("app crashed\n")}, nil)
+		if !noRollback {
+			stub.On("heroku", []string{"releases:rollback"}, executor.Result{}, nil)
+		}
 		f := config.Default("weather")
 		f.Deploy.Heroku.App = "weather"
 		opts := deployOpts(f, broken)
 		opts.NoRollback = noRollback
-		res, err := c.Deploy(context.Background(), opts)
+		res, err := deploy(c, opts)
 		if err == nil {
 			t.Fatal("a release that fails verification deployed without error")
 		}
@@ -91,14 +122,15 @@ func TestDeployRollsBackUnlessTold(t *testing.T) {
 }
 
 func TestDeployCreatesInTheGivenRegion(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
 	stubGit(stub, "")
+	stubGitIdentity(stub)
 	stub.On("heroku", []string{"apps:info"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte("Couldn't find that app.")})
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
 	opts.Region, opts.DryRun = "eu", true
-	res, err := c.Deploy(context.Background(), opts)
+	res, err := deploy(c, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +143,10 @@ func TestDeployCreatesInTheGivenRegion(t *testing.T) {
 // app name committed (only mcpctl.toml) before the push, and the push sends the folder's
 // split to the app's git URL.
 func TestDeployFromAFolderPushesTheSplitToTheGitURL(t *testing.T) {
-	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	c, stub := stubPreflight(t, `[{"type":"web"}]`)
+	stubRelease(stub, twoReleases)
 	stubGit(stub, "svc/weather/")
+	stubGitIdentity(stub)
 	git := func(args ...string) []string { return append([]string{"-c", "core.quotepath=off"}, args...) }
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/","git_url":"https://git.heroku.com/weather.git"},"dynos":[]}`)}, nil)
 	stub.On("git", git("commit"), executor.Result{}, nil)
@@ -121,7 +155,7 @@ func TestDeployFromAFolderPushesTheSplitToTheGitURL(t *testing.T) {
 	opts := deployOpts(f, nil)
 	var recorded string
 	opts.RecordApp = func(app string) error { recorded = app; return nil }
-	if _, err := c.Deploy(context.Background(), opts); err != nil {
+	if _, err := deploy(c, opts); err != nil {
 		t.Fatal(err)
 	}
 	calls := stub.Calls()
@@ -151,8 +185,9 @@ func TestDeployFromAFolderPushesTheSplitToTheGitURL(t *testing.T) {
 // the push, then fails naming what is missing.
 func TestDryRunWithoutHerokuShowsThePlan(t *testing.T) {
 	for _, why := range []string{"not installed", "not logged in"} {
-		c, stub := newStubClient()
+		c, stub := newStubClient(t)
 		stubGit(stub, "")
+		stubGitIdentity(stub)
 		if why == "not installed" {
 			stub.Missing = []string{"heroku"}
 		} else {
@@ -161,7 +196,7 @@ func TestDryRunWithoutHerokuShowsThePlan(t *testing.T) {
 		f := config.Default("weather")
 		opts := deployOpts(f, nil)
 		opts.DryRun = true
-		res, err := c.Deploy(context.Background(), opts)
+		res, err := deploy(c, opts)
 		want := ErrNotInstalled
 		if why == "not logged in" {
 			want = ErrNotLoggedIn
@@ -190,13 +225,15 @@ func TestDryRunWithoutHerokuShowsThePlan(t *testing.T) {
 // A commit the deploy needs but git cannot make (no identity) stops the deploy before
 // anything changes, with git's own instructions.
 func TestDeployWithoutGitIdentityKeepsGitsInstructions(t *testing.T) {
-	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	c, stub := newStubClient(t)
+	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
+	stubGit(stub, "")
 	gitsWords := "*** Please tell me who you are.\n\nRun\n\n  git config --global user.email \"you@example.com\"\n  git config --global user.name \"Your Name\"\n\nto set your account's default identity."
 	stub.On("git", []string{"-c", "core.quotepath=off", "var"}, executor.Result{}, &executor.ExitError{ExitCode: 128, Stderr: []byte(gitsWords)})
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
 	opts.RecordApp = func(string) error { t.Error("mcpctl.toml changed before the failure"); return nil }
-	_, err := c.Deploy(context.Background(), opts)
+	_, err := deploy(c, opts)
 	if err == nil || !strings.Contains(err.Error(), `git config --global user.email "you@example.com"`) || !strings.Contains(err.Error(), `user.name "Your Name"`) {
 		t.Fatalf("got %v, want git's instructions in full", err)
 	}
@@ -210,12 +247,12 @@ func TestDeployWithoutGitIdentityKeepsGitsInstructions(t *testing.T) {
 // A deploy that could not record the app it would create (mcpctl.toml not editable)
 // stops before creating it.
 func TestDeployCreatesNothingItCannotRecord(t *testing.T) {
-	c, stub := stubDeploy(t, `[]`, twoReleases)
-	stub.On("heroku", []string{"apps:info"}, executor.Result{ExitCode: 1}, &executor.ExitError{Cmd: executor.Cmd{Name: "heroku"}, ExitCode: 1, Stderr: []byte("Couldn't find that app.")})
-	stub.On("heroku", []string{"apps:create"}, executor.Result{Stdout: []byte(`{"name":"weather"}`)}, nil)
+	// The record is checked first: only the login check runs.
+	c, stub := newStubClient(t)
+	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
 	opts := deployOpts(config.Default("weather"), nil)
 	opts.CheckRecord = func(string) error { return errors.New("mcpctl.toml: invalid character") }
-	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
+	if _, err := deploy(c, opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
 		t.Fatalf("got %v", err)
 	}
 	for _, call := range stub.Calls() {
@@ -235,7 +272,7 @@ func TestDeployKeepsUnknownKeys(t *testing.T) {
 		opts := deployOpts(f, nil)
 		stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{"MCP_API_KEY_HASHES":"` + keys.Hash(teammate) + `"}`)}, nil)
 		opts.DropUnknownKeys = drop
-		if _, err := c.Deploy(context.Background(), opts); err != nil {
+		if _, err := deploy(c, opts); err != nil {
 			t.Fatal(err)
 		}
 		var set string
@@ -253,14 +290,17 @@ func TestDeployKeepsUnknownKeys(t *testing.T) {
 // --yes commits only after the project checks pass: a deploy that doctor stops leaves
 // the user's work uncommitted, as it found it.
 func TestYesCommitsOnlyAfterTheChecksPass(t *testing.T) {
-	c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+	c, stub := newStubClient(t)
+	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
+	stubGit(stub, "")
+	stubGitIdentity(stub)
 	stub.On("git", []string{"-c", "core.quotepath=off", "status"}, executor.Result{Stdout: []byte("?? tools/new.go\n")}, nil)
 	f := config.Default("weather")
 	f.Deploy.Heroku.App = "weather"
 	opts := deployOpts(f, nil)
 	opts.Yes = true
 	opts.Preflight = func(context.Context) error { return errors.New("doctor: 1 error (test-failed)") }
-	if _, err := c.Deploy(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "test-failed") {
+	if _, err := deploy(c, opts); err == nil || !strings.Contains(err.Error(), "test-failed") {
 		t.Fatalf("got %v, want doctor's error", err)
 	}
 	for _, call := range stub.Calls() {
@@ -273,13 +313,14 @@ func TestYesCommitsOnlyAfterTheChecksPass(t *testing.T) {
 // Deploy reports the web dynos' type, and warns that eco dynos sleep.
 func TestDeployReportsTheDynoType(t *testing.T) {
 	for _, size := range []string{"Basic", "Eco"} {
-		c, _ := stubDeploy(t, `[{"type":"web","name":"web.1","size":"`+size+`"}]`, twoReleases)
+		c, stub := stubDeploy(t, `[{"type":"web","name":"web.1","size":"`+size+`"}]`, twoReleases)
+		stubVerify(stub)
 		f := config.Default("weather")
 		f.Deploy.Heroku.App = "weather"
 		opts := deployOpts(f, func(context.Context, string) error { return nil })
 		var msgs []string
-		opts.Progress = func(e Event) { msgs = append(msgs, e.Message) }
-		res, err := c.Deploy(context.Background(), opts)
+		opts.Progress = func(e deployers.Event) { msgs = append(msgs, e.Message) }
+		res, err := deploy(c, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

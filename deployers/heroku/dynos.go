@@ -28,20 +28,20 @@ func sleeps(size string) bool {
 	return s == "eco" || s == "free"
 }
 
-// reportDynos says which dyno type the app runs on, and warns about sleeping ones. It is
+// Instances says which dyno type the app runs on, and warns about sleeping ones. It is
 // information: a failure to read it changes nothing.
-func (c *Client) reportDynos(ctx context.Context, res *DeployResult, progress func(Event)) {
+func (c *Client) Instances(ctx context.Context) (kind string, notes []string) {
 	_, dynos, err := c.Info(ctx)
 	if err != nil {
-		return
+		return "", nil
 	}
 	size, n := webDynos(dynos)
 	if size == "" {
-		return
+		return "", nil
 	}
-	res.DynoType = size
-	progress(Event{Phase: PhaseVerify, Message: fmt.Sprintf("web dynos: %d × %s", n, size)})
+	notes = append(notes, fmt.Sprintf("web dynos: %d × %s", n, size))
 	if sleeps(size) {
-		progress(Event{Phase: PhaseVerify, Message: fmt.Sprintf("warning: %s; switch with `heroku ps:type web=basic -a %s`", EcoAdvice, c.AppName)})
+		notes = append(notes, fmt.Sprintf("warning: %s; switch with `heroku ps:type web=basic -a %s`", EcoAdvice, c.AppName))
 	}
+	return size, notes
 }

@@ -36,8 +36,8 @@ type Client struct {
 	Waiting   func(call string, elapsed time.Duration)
 	WaitEvery time.Duration
 
-	repo   *gitrepo.Repo // found by a deploy's preflight
-	gitURL string        // the app's git URL, from apps:info or apps:create
+	gitURL string // the app's git URL, from apps:info or apps:create
+	dynos  []Dyno // the app's dynos, from apps:info
 }
 
 // Default bounds of platform calls.
@@ -195,8 +195,8 @@ func (c *Client) Info(ctx context.Context) (*AppInfo, []Dyno, error) {
 	return &info.App, info.Dynos, nil
 }
 
-// Create makes a new app called c.AppName in region and adds the heroku git remote.
-func (c *Client) Create(ctx context.Context, region string) (*AppInfo, error) {
+// Create makes a new app called c.AppName in region.
+func (c *Client) Create(ctx context.Context, region string) (*deployers.App, error) {
 	res, err := c.heroku(ctx, "app", "apps:create", c.AppName, "--region", region, "--json")
 	if err != nil {
 		var exit *executor.ExitError
@@ -210,7 +210,8 @@ func (c *Client) Create(ctx context.Context, region string) (*AppInfo, error) {
 	if err := json.Unmarshal(res.Stdout, &app); err != nil || app.Name == "" {
 		return nil, &Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:create --json: %s", snippet(res.Stdout))}
 	}
-	return &app, nil
+	c.gitURL = app.GitURL
+	return &deployers.App{Name: app.Name, WebURL: app.WebURL}, nil
 }
 
 // SetGitRemote points the heroku git remote at the app.
@@ -295,9 +296,9 @@ func (c *Client) Releases(ctx context.Context) ([]Release, error) {
 	return rels, nil
 }
 
-// Rollback returns the app to release version.
-func (c *Client) Rollback(ctx context.Context, version int) error {
-	_, err := c.heroku(ctx, "rollback", "releases:rollback", fmt.Sprintf("v%d", version), "-a", c.AppName)
+// Rollback returns the app to release r.
+func (c *Client) Rollback(ctx context.Context, r deployers.Release) error {
+	_, err := c.heroku(ctx, "rollback", "releases:rollback", fmt.Sprintf("v%d", r.Version), "-a", c.AppName)
 	return err
 }
 
@@ -316,12 +317,12 @@ func (c *Client) Logs(ctx context.Context, n int) (string, error) {
 // Push deploys HEAD with `git push heroku HEAD:main`, streaming the build output. A
 // project in a folder of a larger repository pushes only that folder: its subtree split,
 // to the app's git URL.
-func (c *Client) Push(ctx context.Context, out io.Writer) error {
+func (c *Client) Push(ctx context.Context, repo *gitrepo.Repo, out io.Writer) error {
 	args := []string{"push", Remote, "HEAD:main"}
-	if c.repo != nil && !c.repo.IsRoot() {
-		sha, err := c.repo.DeployCommit(ctx)
+	if repo != nil && !repo.IsRoot() {
+		sha, err := repo.DeployCommit(ctx)
 		if err != nil {
-			return &Error{Step: "push", Err: err, hint: "run `git subtree split --prefix=" + c.repo.Prefix + " HEAD` in " + c.repo.Root + " to see what git reports"}
+			return &Error{Step: "push", Err: err, hint: "run `git subtree split --prefix=" + repo.Prefix + " HEAD` in " + repo.Root + " to see what git reports"}
 		}
 		args = []string{"push", c.appGitURL(), sha + ":refs/heads/main"}
 	}

@@ -11,17 +11,17 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/keys"
 )
 
-func newStubClient() (*Client, *executor.Stub) {
-	stub := &executor.Stub{}
+func newStubClient(t *testing.T) (*Client, *executor.Stub) {
+	stub := executor.NewStub(t)
 	return &Client{Exec: stub, Dir: "/proj", AppName: "weather"}, stub
 }
 
 func TestInfoParsesAppAndDynos(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/","region":{"name":"eu"}},"dynos":[{"type":"web","name":"web.1"},{"type":"web","name":"web.2"}]}`)}, nil)
 	app, dynos, err := c.Info(context.Background())
 	if err != nil {
@@ -36,7 +36,7 @@ func TestInfoParsesAppAndDynos(t *testing.T) {
 }
 
 func TestErrorsAreClassified(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{}, &executor.ExitError{ExitCode: 100, Stderr: []byte(" ›   Error: not logged in")})
 	stub.On("heroku", []string{"apps:info"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte(" ›   Error: Couldn't find that app.")})
 	stub.On("heroku", []string{"apps:create"}, executor.Result{}, &executor.ExitError{ExitCode: 1, Stderr: []byte(" ›   Error: Name weather is already taken")})
@@ -65,7 +65,7 @@ func hint(err error) string {
 }
 
 func TestUnexpectedOutputIsAnError(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"config"}, executor.Result{Stdout: []byte("=== weather Config Vars")}, nil)
 	stub.On("heroku", []string{"releases"}, executor.Result{Stdout: []byte("not json")}, nil)
 	if _, err := c.Config(context.Background()); err == nil || !strings.Contains(err.Error(), "unexpected output") {
@@ -77,7 +77,7 @@ func TestUnexpectedOutputIsAnError(t *testing.T) {
 }
 
 func TestSetConfigSetsAndUnsetsInOneCallEach(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"config:set"}, executor.Result{}, nil)
 	stub.On("heroku", []string{"config:unset"}, executor.Result{}, nil)
 	if err := c.SetConfig(context.Background(), map[string]string{"B": "2", "A": "1", "C": ""}); err != nil {
@@ -86,28 +86,6 @@ func TestSetConfigSetsAndUnsetsInOneCallEach(t *testing.T) {
 	want := []string{"heroku config:set A=1 B=2 -a weather", "heroku config:unset C -a weather"}
 	if got := stub.Calls(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("calls\n%v\nwant\n%v", got, want)
-	}
-}
-
-func TestDesiredConfigHoldsOnlyHashes(t *testing.T) {
-	k1, _ := keys.Generate()
-	k2, _ := keys.Generate()
-	f := config.Default("weather")
-	want := DesiredConfig(f, map[string]string{"MCP_API_KEY": k1, "MCP_API_KEY_PREVIOUS": k2, "OTHER": "x"})
-	if want["MCP_API_KEY_HASHES"] != keys.Hash(k1)+","+keys.Hash(k2) {
-		t.Fatalf("hashes %q", want["MCP_API_KEY_HASHES"])
-	}
-	for k, v := range want {
-		if strings.Contains(v, k1) || strings.Contains(v, k2) {
-			t.Fatalf("%s carries a plaintext key", k)
-		}
-	}
-	changes := ConfigChanges(map[string]string{"MCP_PATH": "/mcp", "MCP_ALLOWED_ORIGINS": "https://old.example.com"}, want)
-	if _, ok := changes["MCP_PATH"]; ok {
-		t.Error("an unchanged value would be set again")
-	}
-	if v, ok := changes["MCP_ALLOWED_ORIGINS"]; !ok || v != "" {
-		t.Error("a value that must go is not unset")
 	}
 }
 
@@ -135,7 +113,7 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 		}
 		t.Skip("set MCPCTL_HEROKU_CLI to a heroku executable (npm install heroku) to run this check")
 	}
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	ok := executor.Result{Stdout: []byte(`{}`)}
 	stub.On("heroku", nil, ok, nil)
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://w/"}}`)}, nil)
@@ -149,9 +127,10 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 	_, _ = c.Config(ctx)
 	_ = c.SetConfig(ctx, map[string]string{"A": "1", "B": ""})
 	_, _ = c.Releases(ctx)
-	_ = c.Rollback(ctx, 3)
+	_ = c.Rollback(ctx, deployers.Release{Version: 3})
 	_ = c.WaitForDynos(ctx)
 	_, _ = c.Logs(ctx, 200)
+	_ = c.Scale(ctx, 2)
 
 	helps := map[string]string{}
 	for _, line := range stub.Calls() {
@@ -190,18 +169,16 @@ func TestCommandLinesMatchTheRealHerokuCLI(t *testing.T) {
 // An OAuth project gets its issuer settings and, unless mcpctl.toml names one, the app's
 // own endpoint as resource URL; never key hashes.
 func TestDeployConfigForOAuth(t *testing.T) {
-	c, stub := newStubClient()
+	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
 	stubGit(stub, "")
 	stub.On("heroku", []string{"apps:info"}, executor.Result{Stdout: []byte(`{"app":{"name":"weather","web_url":"https://weather-1a2b.herokuapp.com/"}}`)}, nil)
-	stub.On("heroku", []string{"git:remote"}, executor.Result{}, nil)
 	stub.On("heroku", []string{"config", "-a"}, executor.Result{Stdout: []byte(`{}`)}, nil)
-	stub.On("heroku", []string{"config:set"}, executor.Result{}, nil)
 	f := config.Default("weather")
 	f.Server.Auth = config.AuthOAuth
 	f.Server.OAuth.Issuer = "https://auth.example.com/"
 	f.Deploy.Heroku.App = "weather"
-	res, err := c.Deploy(context.Background(), DeployOptions{Project: f, Env: map[string]string{"MCP_RESOURCE_URL": "http://127.0.0.1:8000/mcp"}, DryRun: true})
+	res, err := deploy(c, deployers.DeployOptions{Project: f, Env: map[string]string{"MCP_RESOURCE_URL": "http://127.0.0.1:8000/mcp"}, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +196,7 @@ func TestDeployConfigForOAuth(t *testing.T) {
 	if strings.Contains(set, "MCP_API_KEY_HASHES") {
 		t.Errorf("an OAuth app would get key hashes: %q", set)
 	}
-	want := DesiredConfig(f, nil)
+	want := deployers.DesiredConfig(f, nil)
 	if _, ok := want["MCP_API_KEY_HASHES"]; ok {
 		t.Error("DesiredConfig gives an OAuth project key hashes")
 	}

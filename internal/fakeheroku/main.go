@@ -248,6 +248,16 @@ func dispatch(dir string, st *State, args []string) int {
 		app.Releases = append(app.Releases, Release{Version: app.current().Version + 1, Description: fmt.Sprintf("Rollback to v%d", v), Slug: target.Slug, Config: copyMap(target.Config)})
 		restart(dir, app)
 		fmt.Printf("Rolling back %s... done, v%d\n", appName, v)
+	case "ps:scale":
+		if !needApp() {
+			return 1
+		}
+		n, err := strconv.Atoi(strings.TrimPrefix(strings.Join(pos, ""), "web="))
+		if len(pos) != 1 || !strings.HasPrefix(pos[0], "web=") || err != nil {
+			return usage("ps:scale takes web=N")
+		}
+		app.WebDynos = n
+		fmt.Printf("Scaling dynos... done, now running web at %d:Basic\n", n)
 	case "ps:wait":
 		if !needApp() {
 			return 1

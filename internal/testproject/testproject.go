@@ -27,9 +27,13 @@ type Project struct {
 }
 
 // Build renders p into a temporary directory and builds it. Zero fields of p get the
-// defaults of `mcpctl init` (name "testsrv", apikey auth, /mcp, stateless).
+// defaults of `mcpctl init` (name "testsrv", apikey auth, /mcp, stateless). It skips the
+// test under -short: building a generated project belongs to the full tier.
 func Build(t testing.TB, p scaffold.Project) *Project {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a generated project (not under -short)")
+	}
 	if p.Name == "" {
 		p.Name = "testsrv"
 	}

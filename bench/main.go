@@ -31,22 +31,28 @@ import (
 	"github.com/mcpctl/mcpctl/scaffold"
 )
 
+// containerName names the generated server run under a memory ceiling.
+const containerName = "generated, memory ceiling"
+
 // pinnedEnv marks the re-executed, pinned bench process.
 const pinnedEnv = "MCPCTL_BENCH_PINNED"
 
 type options struct {
-	rounds    int
-	duration  time.Duration
-	warmup    time.Duration
-	clients   []int
-	coldRuns  int
-	sessions  int
-	out       string
-	skipTS    bool
-	skipDev   bool
-	profile   string
-	serverCPU string
-	loadCPU   string
+	rounds   int
+	duration time.Duration
+	warmup   time.Duration
+	clients  []int
+	coldRuns int
+	sessions int
+	out      string
+	skipTS   bool
+	skipDev  bool
+	profile  string
+	// containerMem is the GOMEMLIMIT of the extra generated servers that run as under a
+	// container's memory ceiling ("": leave them out).
+	containerMem string
+	serverCPU    string
+	loadCPU      string
 }
 
 func main() {
@@ -62,6 +68,7 @@ func main() {
 	flag.BoolVar(&o.skipTS, "skip-ts", false, "leave out the TypeScript SDK server")
 	flag.BoolVar(&o.skipDev, "skip-dev", false, "leave out the dev loop measurement")
 	flag.StringVar(&o.profile, "profile", "", "instead of the table: write CPU and allocation profiles of the generated and bare servers (both modes) under the largest -clients load into this directory")
+	flag.StringVar(&o.containerMem, "container-mem", "460MiB", "GOMEMLIMIT of an extra generated server measured as under a container's memory ceiling, where its TuneGC picks GOGC=400 (\"\": leave it out)")
 	flag.StringVar(&o.serverCPU, "server-cpu", "1", "CPU list the servers are pinned to (taskset -c)")
 	flag.StringVar(&o.loadCPU, "load-cpu", "0", "CPU list the load is pinned to")
 	flag.Parse()
@@ -147,6 +154,14 @@ func run(ctx context.Context, o options) error {
 		{name: "bare go-sdk", mode: "stateless", argv: []string{bare}, env: []string{"MCP_STATELESS=true"}},
 		{name: "generated", mode: "stateful", argv: []string{gen}, env: []string{"MCP_API_KEY=" + key, "MCP_STATELESS=false"}, key: key},
 		{name: "bare go-sdk", mode: "stateful", argv: []string{bare}, env: []string{"MCP_STATELESS=false"}},
+	}
+	if o.profile == "" && o.containerMem != "" {
+		// As on a platform with a memory ceiling (a 512 MB dyno): TuneGC then picks
+		// GOGC=400. This machine has no cgroup limit, so the ceiling is given as GOMEMLIMIT.
+		for _, mode := range []string{"stateless", "stateful"} {
+			servers = append(servers, &server{name: containerName, mode: mode, argv: []string{gen}, key: key,
+				env: []string{"MCP_API_KEY=" + key, "MCP_STATELESS=" + strconv.FormatBool(mode == "stateless"), "GOMEMLIMIT=" + o.containerMem}})
+		}
 	}
 	if o.profile != "" {
 		return profile(ctx, o, servers)

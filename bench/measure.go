@@ -41,6 +41,8 @@ type results struct {
 	era     map[*server]string
 	// sessions: RSS in MB before and after opening opts.sessions sessions.
 	sessBefore, sessAfter map[*server]float64
+	// loadRSS: RSS in MB right after the last throughput measurement.
+	loadRSS map[*server]float64
 
 	dev    map[string]map[string]float64
 	devErr error
@@ -70,7 +72,7 @@ func measureCold(ctx context.Context, o options, servers []*server, res *results
 }
 
 func measureThroughput(ctx context.Context, o options, servers []*server, res *results) error {
-	res.load, res.era = map[*server]map[int][]sample{}, map[*server]string{}
+	res.load, res.era, res.loadRSS = map[*server]map[int][]sample{}, map[*server]string{}, map[*server]float64{}
 	for _, s := range servers {
 		if _, err := s.start(ctx); err != nil {
 			return err
@@ -104,7 +106,8 @@ func measureThroughput(ctx context.Context, o options, servers []*server, res *r
 				}
 				res.era[s] = rep.Protocol
 				res.load[s][c] = append(res.load[s][c], sample{rate: rep.Throughput, p50: rep.Latency.P50, p99: rep.Latency.P99, cpu: cpu, failed: rep.Failed})
-				logf("[%d/%d] %-26s %3d clients  %7.0f calls/s  %5.0f µs CPU/call  p50 %.2fms  p99 %.2fms  failed %d",
+				res.loadRSS[s] = rssMB(s.pid())
+				logf("[%d/%d] %-34s %3d clients  %7.0f calls/s  %5.0f µs CPU/call  p50 %.2fms  p99 %.2fms  failed %d",
 					n, total, s.label(), c, rep.Throughput, cpu, rep.Latency.P50, rep.Latency.P99, rep.Failed)
 			}
 		}

@@ -87,6 +87,17 @@ func (r *results) markdown() string {
 		p("| calls per CPU-second, %d %s | %s | %s | ≥ 0.90× |\n", c, clientsWord(c),
 			ratio(r.median(bl, c, cpu), r.median(gl, c, cpu)), ratio(r.median(bf, c, cpu), r.median(gf, c, cpu)))
 	}
+	if cl, cf := r.find(containerName, "stateless"), r.find(containerName, "stateful"); cl != nil && cf != nil {
+		for _, c := range o.clients {
+			p("| throughput, %d %s, memory ceiling (GOGC=400) | %s | %s | (stretch ≥ 1.00×) |\n", c, clientsWord(c),
+				ratio(r.median(cl, c, rate), r.median(bl, c, rate)), ratio(r.median(cf, c, rate), r.median(bf, c, rate)))
+		}
+		for _, c := range o.clients {
+			p("| calls per CPU-second, %d %s, memory ceiling (GOGC=400) | %s | %s | |\n", c, clientsWord(c),
+				ratio(r.median(bl, c, cpu), r.median(cl, c, cpu)), ratio(r.median(bf, c, cpu), r.median(cf, c, cpu)))
+		}
+		p("| RSS after the load, memory ceiling (GOGC=400) | %s | %s | |\n", ratio(r.loadRSS[cl], r.loadRSS[bl]), ratio(r.loadRSS[cf], r.loadRSS[bf]))
+	}
 	p("| cold start (median of %d) | %s | %s | ≤ 1.20× |\n", o.coldRuns, ratio(median(r.cold[gl]), median(r.cold[bl])), ratio(median(r.cold[gf]), median(r.cold[bf])))
 	p("| idle RSS | %s | %s | ≤ 1.20× |\n", ratio(median(r.idle[gl]), median(r.idle[bl])), ratio(median(r.idle[gf]), median(r.idle[bf])))
 	if r.sessAfter[gf] > 0 {
@@ -130,14 +141,14 @@ func (r *results) markdown() string {
 		p("\n")
 	}
 	p("\n## Start-up and memory\n\n")
-	p("Cold start: process start → first successful `initialize` (median of %d). Idle RSS: a second after that. Sessions: RSS after opening %d sessions (stateful servers only).\n\n", o.coldRuns, o.sessions)
-	p("| server | mode | cold start ms | idle RSS MB | RSS after %d sessions MB |\n| --- | --- | --- | --- | --- |\n", o.sessions)
+	p("Cold start: process start → first successful `initialize` (median of %d). Idle RSS: a second after that. RSS after the load: right after the last throughput measurement. Sessions: RSS after opening %d sessions (stateful servers only).\n\n", o.coldRuns, o.sessions)
+	p("| server | mode | cold start ms | idle RSS MB | RSS after the load MB | RSS after %d sessions MB |\n| --- | --- | --- | --- | --- | --- |\n", o.sessions)
 	for _, s := range r.servers {
 		sess := "—"
 		if v, ok := r.sessAfter[s]; ok {
 			sess = fmt.Sprintf("%.1f (from %.1f)", v, r.sessBefore[s])
 		}
-		p("| %s | %s | %.1f | %.1f | %s |\n", s.name, s.mode, median(r.cold[s]), median(r.idle[s]), sess)
+		p("| %s | %s | %.1f | %.1f | %.1f | %s |\n", s.name, s.mode, median(r.cold[s]), median(r.idle[s]), r.loadRSS[s], sess)
 	}
 	if r.tsNote != "" {
 		p("\n%s\n", r.tsNote)

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 	"github.com/mcpctl/mcpctl/keystore"
 	"github.com/mcpctl/mcpctl/serverenv"
 )

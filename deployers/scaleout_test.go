@@ -20,7 +20,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 	"github.com/mcpctl/mcpctl/internal/testproject"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/keystore"

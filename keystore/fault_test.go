@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 	"github.com/mcpctl/mcpctl/keys"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/mcpctl/mcpctl/bridge"
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 	"github.com/mcpctl/mcpctl/serverenv"
 )
 

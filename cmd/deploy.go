@@ -14,12 +14,12 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/deployui"
 	"github.com/mcpctl/mcpctl/doctor"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/probe"
+	"github.com/mcpctl/mcpctl/ui/deployui"
 )
 
 func newDeployCmd(f *Factory) *cobra.Command {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/deployers/cloudrun"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 func TestDeployCloudRunFlags(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/deployers/heroku"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 func TestDeployHerokuFlags(t *testing.T) {

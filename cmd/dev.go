@@ -14,14 +14,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/devtui"
 	"github.com/mcpctl/mcpctl/doctor"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 	"github.com/mcpctl/mcpctl/playground"
 	"github.com/mcpctl/mcpctl/runner"
 	"github.com/mcpctl/mcpctl/serverenv"
+	"github.com/mcpctl/mcpctl/ui/devtui"
 )
 
 type devOptions struct {

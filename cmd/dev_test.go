@@ -19,7 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/runner"
 	"github.com/mcpctl/mcpctl/scaffold"
 	"github.com/mcpctl/mcpctl/serverenv"

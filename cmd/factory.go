@@ -5,8 +5,8 @@ package cmd
 import (
 	"os"
 
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 )
 
 // Factory carries what commands depend on, so tests can substitute each part.

@@ -14,8 +14,8 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/scaffold"
 )

@@ -15,10 +15,10 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
-	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
+	"github.com/mcpctl/mcpctl/keys"
 )
 
 type keysOptions struct {
@@ -68,7 +68,7 @@ switch without downtime; --now is for a leaked key.`,
 	run := func(opts *keysOptions) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
 			if opts.Name != "" {
-				if err := keystore.CheckName(opts.Name); err != nil {
+				if err := keys.CheckName(opts.Name); err != nil {
 					return FlagErrorf("--name: %v", err)
 				}
 			}
@@ -94,7 +94,8 @@ func addDropUnknownFlag(c *cobra.Command, opts *keysOptions) {
 type keysProject struct {
 	dir     string
 	project *config.File
-	store   *keystore.Store
+	store   *keys.Store
+	app     deployers.Platform // nil when the project is not deployed
 	where   string
 }
 
@@ -138,11 +139,12 @@ func openKeys(opts *keysOptions) (*keysProject, error) {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "Warning: %v; it is 0600 now. Rotate the keys if others could have read them: mcpctl keys rotate --now\n", modeErr)
 	}
-	store := &keystore.Store{Dir: dir, DropUnknown: opts.DropUnknown}
+	store := &keys.Store{Dir: dir, DropUnknown: opts.DropUnknown}
 	where := ".env (the project has no deployed app, so keys are local only)"
+	var app deployers.Platform
 	switch p, err := projectPlatform(opts.IO, opts.Exec, opts.Getenv, dir, project); {
 	case err == nil:
-		store.Platform = p
+		app, store.Platform = p, p
 		where = ".env and " + platformTitle(p)
 	case !errors.Is(err, deployers.ErrNoApp):
 		return nil, err
@@ -150,11 +152,11 @@ func openKeys(opts *keysOptions) (*keysProject, error) {
 	if project.Server.Auth != config.AuthAPIKey && opts.Verb != "list" {
 		fmt.Fprintf(opts.IO.ErrOut, "Note: mcpctl.toml has auth = %q; keys take effect only with auth = \"apikey\".\n", project.Server.Auth)
 	}
-	return &keysProject{dir: dir, project: project, store: store, where: where}, nil
+	return &keysProject{dir: dir, project: project, store: store, app: app, where: where}, nil
 }
 
 // warnUnknown says what a change did to keys the app accepts that .env does not hold.
-func warnUnknown(w io.Writer, u keystore.Unknown, project *config.File) {
+func warnUnknown(w io.Writer, u keys.Unknown, project *config.File) {
 	if len(u.Fingerprints) == 0 {
 		return
 	}
@@ -175,7 +177,7 @@ func deployedNote(deployed bool, project *config.File) string {
 }
 
 func nameSuffix(name string) string {
-	if name == keystore.DefaultName {
+	if name == keys.DefaultName {
 		return ""
 	}
 	return " --name " + name

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/keys"
 )
 
 func newKeysListCmd(opts *keysOptions, run func(*keysOptions) func(*cobra.Command, []string) error) *cobra.Command {
@@ -34,9 +34,9 @@ func runKeysList(ctx context.Context, opts *keysOptions, kp *keysProject) error 
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			SchemaVersion int            `json:"schema_version"`
-			App           string         `json:"app,omitempty"`
-			Keys          []keystore.Key `json:"keys"`
+			SchemaVersion int        `json:"schema_version"`
+			App           string     `json:"app,omitempty"`
+			Keys          []keys.Key `json:"keys"`
 		}{1, deployedName(project), orEmpty(list)})
 	}
 	if len(list) == 0 {
@@ -85,9 +85,9 @@ func runKeysList(ctx context.Context, opts *keysOptions, kp *keysProject) error 
 	return nil
 }
 
-func orEmpty(list []keystore.Key) []keystore.Key {
+func orEmpty(list []keys.Key) []keys.Key {
 	if list == nil {
-		return []keystore.Key{}
+		return []keys.Key{}
 	}
 	return list
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/keys"
-	"github.com/mcpctl/mcpctl/keystore"
 )
 
 func newKeysNewCmd(opts *keysOptions, run func(*keysOptions) func(*cobra.Command, []string) error) *cobra.Command {
@@ -29,7 +28,7 @@ func newKeysNewCmd(opts *keysOptions, run func(*keysOptions) func(*cobra.Command
 func runKeysNew(ctx context.Context, opts *keysOptions, kp *keysProject) error {
 	store, project, out, errOut := kp.store, kp.project, opts.IO.Out, opts.IO.ErrOut
 	// Without --name, the project's main key (MCP_API_KEY), as --help says.
-	res, err := store.New(ctx, cmp.Or(opts.Name, keystore.DefaultName))
+	res, err := store.New(ctx, cmp.Or(opts.Name, keys.DefaultName))
 	if res != nil {
 		warnUnknown(errOut, res.Unknown, project)
 	}
@@ -45,10 +44,10 @@ func runKeysNew(ctx context.Context, opts *keysOptions, kp *keysProject) error {
 		fmt.Fprintf(out, "Created key %q (%s, fingerprint %s) in .env as %s\n", res.Key.Name, keys.Mask(res.Plaintext), res.Key.Fingerprint, res.Key.Var)
 	}
 	switch {
-	case store.Platform == nil:
+	case kp.app == nil:
 		fmt.Fprintln(errOut, "The project has no deployed app, so keys are local only; `mcpctl deploy heroku` (or cloudrun) pushes their hashes.")
 	default:
-		fmt.Fprintf(errOut, "%s accepts it now (it holds only the hash).\n", upperFirst(platformTitle(store.Platform)))
+		fmt.Fprintf(errOut, "%s accepts it now (it holds only the hash).\n", upperFirst(platformTitle(kp.app)))
 	}
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/keys"
 )
 
 func newKeysRevokeCmd(opts *keysOptions, run func(*keysOptions) func(*cobra.Command, []string) error) *cobra.Command {
@@ -40,7 +40,7 @@ func newKeysRevokeCmd(opts *keysOptions, run func(*keysOptions) func(*cobra.Comm
 // runKeysRevoke stops accepting a key.
 func runKeysRevoke(ctx context.Context, opts *keysOptions, kp *keysProject) error {
 	store, project, out, errOut := kp.store, kp.project, opts.IO.Out, opts.IO.ErrOut
-	var gone *keystore.RevokeResult
+	var gone *keys.RevokeResult
 	var err error
 	if opts.Previous {
 		gone, err = store.RevokePrevious(ctx, opts.Name)

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/keystore"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/serverenv"
 )
 
@@ -65,7 +65,7 @@ func runKeysRotate(ctx context.Context, opts *keysOptions, kp *keysProject) erro
 	}
 	fmt.Fprintf(out, "\nClients read the key from $%s: set the new value where they run, and restart them:\n  %s\n", res.New.Var, serverenv.ExportCommand(res.New.Var, filepath.Join(kp.dir, envfile.Name)))
 	fmt.Fprintf(out, "The configs `mcpctl connect` wrote refer to the variable, so they need no edit.\n")
-	if res.Name == keystore.DefaultName {
+	if res.Name == keys.DefaultName {
 		reportClients(ctx, opts, kp, res)
 	}
 	return nil
@@ -73,15 +73,15 @@ func runKeysRotate(ctx context.Context, opts *keysOptions, kp *keysProject) erro
 
 // reportClients names the clients configured for this project, which must restart to use
 // the new key; connect moves the entries that hold the key itself.
-func reportClients(ctx context.Context, opts *keysOptions, kp *keysProject, res *keystore.RotateResult) {
+func reportClients(ctx context.Context, opts *keysOptions, kp *keysProject, res *keys.RotateResult) {
 	env, err := connect.NewEnv(opts.GOOS, opts.Getenv)
 	if err != nil {
 		return
 	}
 	srv := kp.project.Server
 	urls := []string{serverenv.LocalURL(srv.Port, srv.Path)}
-	if kp.store.Platform != nil {
-		if base, err := kp.store.Platform.WebURL(ctx); err == nil {
+	if kp.app != nil {
+		if base, err := kp.app.WebURL(ctx); err == nil {
 			urls = append(urls, serverenv.EndpointURL(base, srv.Path))
 		}
 	}

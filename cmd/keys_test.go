@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/connect"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/keys"
 )
 

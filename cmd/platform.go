@@ -10,8 +10,8 @@ import (
 	"github.com/mcpctl/mcpctl/deployers/cloudrun"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/doctor"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 )
 
 // herokuTimeoutEnv overrides the bound of each heroku call (not of a push).

@@ -14,8 +14,8 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers/cloudrun"
-	"github.com/mcpctl/mcpctl/executor"
-	"github.com/mcpctl/mcpctl/iostreams"
+	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/iostreams"
 )
 
 type scaleOptions struct {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2/unstable"
 
-	"github.com/mcpctl/mcpctl/atomicfile"
+	"github.com/mcpctl/mcpctl/internal/atomicfile"
 )
 
 // SetString sets key in table (dotted, such as "deploy.heroku") of the project file in

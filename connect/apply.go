@@ -13,7 +13,7 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/tailscale/hujson"
 
-	"github.com/mcpctl/mcpctl/atomicfile"
+	"github.com/mcpctl/mcpctl/internal/atomicfile"
 	"github.com/mcpctl/mcpctl/keys"
 )
 

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 )
 
 // Batch is one `mcpctl connect` over several clients: the same entry for each.

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/gitrepo"
+	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/keys"
 )
 

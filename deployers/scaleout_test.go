@@ -20,10 +20,9 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 	"github.com/mcpctl/mcpctl/internal/testproject"
 	"github.com/mcpctl/mcpctl/keys"
-	"github.com/mcpctl/mcpctl/keystore"
 	"github.com/mcpctl/mcpctl/scaffold"
 )
 
@@ -102,7 +101,7 @@ func (c *cluster) hitCounts() []int {
 	return append([]int(nil), c.hits...)
 }
 
-// The cluster is a deployers.Platform, so keystore rotates keys on it as on Heroku or
+// The cluster is a deployers.Platform, so keys.Store rotates keys on it as on Heroku or
 // Cloud Run.
 func (c *cluster) Name() string                           { return "cluster" }
 func (c *cluster) App() string                            { return "scaleout" }
@@ -207,8 +206,8 @@ func TestScaleOutStatelessWorksStatefulFails(t *testing.T) {
 
 	// keys rotate on "the platform": one config change, every instance restarted with
 	// old and new hashes; both keys work on each instance.
-	store := &keystore.Store{Dir: proj.Dir, Platform: c}
-	rot, err := store.Rotate(ctx, keystore.DefaultName, false)
+	store := &keys.Store{Dir: proj.Dir, Platform: c}
+	rot, err := store.Rotate(ctx, keys.DefaultName, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +230,7 @@ func TestScaleOutStatelessWorksStatefulFails(t *testing.T) {
 			cs.Close()
 		}
 	}
-	if _, err := store.RevokePrevious(ctx, keystore.DefaultName); err != nil {
+	if _, err := store.RevokePrevious(ctx, keys.DefaultName); err != nil {
 		t.Fatal(err)
 	}
 	for i, b := range c.instances() {

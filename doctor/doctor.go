@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // SchemaVersion is the version of the Report JSON shape. Fields are only ever added within

@@ -6,8 +6,8 @@ import (
 	"errors"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/gitrepo"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // gitState is what doctor learned from git, once per run.

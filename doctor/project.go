@@ -19,8 +19,8 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // project is everything the checks read, gathered once per run so that each file is

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mcpctl/mcpctl/statusmark"
+	"github.com/mcpctl/mcpctl/internal/statusmark"
 )
 
 // idWidth aligns check ids in the human report.

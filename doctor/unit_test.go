@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/scaffold"
 )

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 var identity = []string{

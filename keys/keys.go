@@ -1,4 +1,5 @@
-// Package keys makes and recognises mcpctl API keys.
+// Package keys makes and recognises mcpctl API keys and manages a project's set of them
+// (Store): in .env as plaintext, on the deployed app as hashes.
 package keys
 
 import (

@@ -253,9 +253,12 @@ func isTimeout(err error) bool {
 }
 
 // isMalformedHTTP reports a reply that is not HTTP; net/http has no typed error for it.
+// A peer that talks first (an SSH banner) reaches the transport before the request is
+// written, which it reports as a failed peek on an idle connection.
 func isMalformedHTTP(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "malformed HTTP") || strings.Contains(s, "HTTP/1.x transport connection broken")
+	return strings.Contains(s, "malformed HTTP") || strings.Contains(s, "HTTP/1.x transport connection broken") ||
+		strings.Contains(s, "readLoopPeekFailLocked")
 }
 
 func isTLSAlert(err error) bool {

@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/mcpctl/mcpctl/statusmark"
+	"github.com/mcpctl/mcpctl/internal/statusmark"
 )
 
 // stepNameWidth aligns step names in the human report.

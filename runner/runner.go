@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // Options configure a dev loop. Only Dir is required.

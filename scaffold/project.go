@@ -12,8 +12,8 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/envfile"
+	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/templates"

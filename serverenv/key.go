@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/mcpctl/mcpctl/envfile"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 )
 
 // KeyOrder is the one order in which every command looks for a credential, for --help

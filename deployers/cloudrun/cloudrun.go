@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // Client talks to one Cloud Run service. Dir is the project directory.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/config"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // platform answers gcloud from a script and runs git for real.

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/executor"
 	"github.com/mcpctl/mcpctl/gitrepo"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 // Remote is the git remote name the Heroku CLI creates and deploys use.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/executor"
+	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
 func newStubClient(t *testing.T) (*Client, *executor.Stub) {

@@ -21,12 +21,12 @@ var layers = []struct {
 	name     string
 	packages []string
 }{
-	{"plumbing", []string{"atomicfile", "envfile", "executor", "iostreams", "statusmark", "internal/mcpwire"}},
+	{"plumbing", []string{"internal/atomicfile", "internal/envfile", "internal/executor", "internal/iostreams", "internal/statusmark", "internal/mcpwire"}},
 	{"base", []string{"config", "keys", "templates", "gitrepo", "loadgen"}},
 	{"contract", []string{"serverenv"}},
-	{"domain", []string{"deployers", "scaffold", "runner", "probe", "toolsurface", "toolgen", "bridge", "connect", "doctor", "keystore", "playground"}},
+	{"domain", []string{"deployers", "scaffold", "runner", "probe", "toolsurface", "toolgen", "bridge", "connect", "doctor", "playground"}},
 	{"platforms", []string{"deployers/..."}},
-	{"views", []string{"devtui", "deployui"}},
+	{"views", []string{"ui/devtui", "ui/deployui"}},
 	{"commands", []string{"cmd", ".", "bench", "bench/bare"}},
 	// Only tests import these; no package above may, so they sit on top.
 	{"test support", []string{"internal/testproject", "internal/fakeheroku", "internal/fakegcloud", "e2e", "internal/layers"}},

@@ -1,4 +1,4 @@
-package keystore
+package keys
 
 import (
 	"context"
@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 )
 
 // platform is an in-memory app whose config calls can be made to fail.
@@ -66,18 +65,18 @@ func (p *platform) SetConfig(_ context.Context, vars map[string]string) error {
 
 // accepts reports whether the app would take key.
 func (p *platform) accepts(key string) bool {
-	return slices.Contains(strings.Split(p.config[keys.HashesEnvVar], ","), keys.Hash(key))
+	return slices.Contains(strings.Split(p.config[HashesEnvVar], ","), Hash(key))
 }
 
 func newStore(t *testing.T, plat *platform) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	k, _ := keys.Generate()
+	k, _ := Generate()
 	if err := envfile.Update(filepath.Join(dir, ".env"), map[string]string{"MCP_API_KEY": k, "OTHER": "keep"}); err != nil {
 		t.Fatal(err)
 	}
 	if plat != nil {
-		plat.config[keys.HashesEnvVar] = keys.Hash(k)
+		plat.config[HashesEnvVar] = Hash(k)
 	}
 	s := &Store{Dir: dir, Now: func() time.Time { return time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC) }}
 	if plat != nil {
@@ -191,9 +190,9 @@ func TestRotateFailingPlatformResumes(t *testing.T) {
 func TestRotateCrashAfterPush(t *testing.T) {
 	p := &platform{config: map[string]string{}}
 	s, old := newStore(t, p)
-	next, _ := keys.Generate()
+	next, _ := Generate()
 	envfile.Update(filepath.Join(s.Dir, ".env"), map[string]string{"MCP_API_KEY_PENDING": next})
-	p.config[keys.HashesEnvVar] = keys.HashList([]string{old, next})
+	p.config[HashesEnvVar] = HashList([]string{old, next})
 	if !usable(t, s, p) {
 		t.Fatal("the crash state has no working key")
 	}

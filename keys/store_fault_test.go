@@ -1,4 +1,4 @@
-package keystore
+package keys
 
 import (
 	"context"
@@ -9,8 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 )
 
 // TestRotateFaults fails each platform call of a rotation in turn, before it applies and
@@ -99,8 +98,8 @@ func TestUnknownHashesKept(t *testing.T) {
 	ctx := context.Background()
 	p := &platform{config: map[string]string{}}
 	s, _ := newStore(t, p)
-	teammate, _ := keys.Generate()
-	p.config[keys.HashesEnvVar] += "," + keys.Hash(teammate)
+	teammate, _ := Generate()
+	p.config[HashesEnvVar] += "," + Hash(teammate)
 
 	res, err := s.Rotate(ctx, "", true)
 	if err != nil || !p.accepts(teammate) || len(res.Unknown.Fingerprints) != 1 || res.Unknown.Dropped {
@@ -118,7 +117,7 @@ func TestUnknownHashesKept(t *testing.T) {
 	}
 	var found bool
 	for _, k := range list {
-		if k.State == "unknown" && k.Fingerprint == keys.Fingerprint(teammate) {
+		if k.State == "unknown" && k.Fingerprint == Fingerprint(teammate) {
 			found = true
 		}
 	}
@@ -209,7 +208,7 @@ func TestConcurrentRotations(t *testing.T) {
 	if !usable(t, s, p.p) {
 		t.Fatal("after concurrent rotations MCP_API_KEY is refused")
 	}
-	if n := len(keys.SplitHashes(p.p.config[keys.HashesEnvVar])); n > 2 {
+	if n := len(SplitHashes(p.p.config[HashesEnvVar])); n > 2 {
 		t.Fatalf("the app accepts %d keys, want at most the key and its previous", n)
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir, ".env")); err != nil {

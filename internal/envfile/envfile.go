@@ -16,7 +16,7 @@ import (
 
 	"github.com/joho/godotenv"
 
-	"github.com/mcpctl/mcpctl/atomicfile"
+	"github.com/mcpctl/mcpctl/internal/atomicfile"
 )
 
 // Name is the conventional file name.

@@ -1,9 +1,9 @@
-// Package keystore manages a project's API keys: the plaintext keys live only in the
-// project's .env, the deployed app holds only their hashes. Rotation keeps the old and
-// the new key valid until the old one is revoked, and every step is ordered so that an
-// interruption or a failing platform call never leaves the user without a working key:
-// a rerun resumes.
-package keystore
+// The Store manages a project's API keys: the plaintext keys live only in the project's
+// .env, the deployed app holds only their hashes. Rotation keeps the old and the new key
+// valid until the old one is revoked, and every step is ordered so that an interruption
+// or a failing platform call never leaves the user without a working key: a rerun resumes.
+
+package keys
 
 import (
 	"context"
@@ -16,9 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpctl/mcpctl/deployers"
-	"github.com/mcpctl/mcpctl/envfile"
-	"github.com/mcpctl/mcpctl/keys"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 )
 
 // DefaultName names the project's main key, MCP_API_KEY.
@@ -35,7 +33,7 @@ type Store struct {
 	Dir string
 	// Platform is the deployed app; nil when the project is not deployed (keys are then
 	// local only).
-	Platform deployers.Platform
+	Platform Platform
 	Now      func() time.Time
 	// DropUnknown lets a change remove hashes the app accepts that match no key in .env
 	// (a teammate's, CI's, another clone's); by default they are kept.
@@ -78,9 +76,9 @@ func CheckName(name string) error {
 // VarFor is the .env variable of the key called name.
 func VarFor(name string) string {
 	if name == "" || name == DefaultName {
-		return keys.EnvVar
+		return EnvVar
 	}
-	return keys.EnvVar + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	return EnvVar + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
 func (s *Store) envPath() string { return filepath.Join(s.Dir, envfile.Name) }
@@ -113,18 +111,18 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		current = cfg[keys.HashesEnvVar]
+		current = cfg[HashesEnvVar]
 		accepted = map[string]bool{}
-		for _, h := range keys.SplitHashes(current) {
+		for _, h := range SplitHashes(current) {
 			accepted[h] = true
 		}
 	}
 	var out []Key
 	for _, v := range slices.Sorted(maps.Keys(env)) {
-		if v == keys.HashesEnvVar || (v != keys.EnvVar && !strings.HasPrefix(v, keys.EnvVar+"_")) || !keys.LooksLikeKey(env[v]) {
+		if v == HashesEnvVar || (v != EnvVar && !strings.HasPrefix(v, EnvVar+"_")) || !LooksLikeKey(env[v]) {
 			continue
 		}
-		k := Key{Var: v, Fingerprint: keys.Fingerprint(env[v]), State: "active"}
+		k := Key{Var: v, Fingerprint: Fingerprint(env[v]), State: "active"}
 		base := v
 		switch {
 		case strings.HasSuffix(v, pendingSuffix):
@@ -135,18 +133,18 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 		k.Name = nameOf(base)
 		k.Created = createdAt(comments[v])
 		if accepted != nil {
-			d := accepted[keys.Hash(env[v])]
+			d := accepted[Hash(env[v])]
 			k.Deployed = &d
 		}
 		out = append(out, k)
 	}
 	yes := true
 	for _, v := range slices.Sorted(maps.Keys(env)) {
-		if !strings.HasPrefix(v, keys.EnvVar) || !strings.HasSuffix(v, keys.RevokingSuffix) {
+		if !strings.HasPrefix(v, EnvVar) || !strings.HasSuffix(v, RevokingSuffix) {
 			continue
 		}
-		for _, h := range keys.Revoking(map[string]string{v: env[v]}) {
-			k := Key{Name: nameOf(strings.TrimSuffix(v, keys.RevokingSuffix)), Var: v, Fingerprint: keys.HashFingerprint(h), State: "revoking"}
+		for _, h := range Revoking(map[string]string{v: env[v]}) {
+			k := Key{Name: nameOf(strings.TrimSuffix(v, RevokingSuffix)), Var: v, Fingerprint: HashFingerprint(h), State: "revoking"}
 			if accepted != nil {
 				d := accepted[h]
 				k.Deployed = &d
@@ -155,8 +153,8 @@ func (s *Store) List(ctx context.Context) ([]Key, error) {
 		}
 	}
 	if s.Platform != nil {
-		for _, h := range keys.MergeHashes(current, env, nil, false).Unknown {
-			out = append(out, Key{Name: "unknown", Fingerprint: keys.HashFingerprint(h), State: "unknown", Deployed: &yes})
+		for _, h := range MergeHashes(current, env, nil, false).Unknown {
+			out = append(out, Key{Name: "unknown", Fingerprint: HashFingerprint(h), State: "unknown", Deployed: &yes})
 		}
 	}
 	return out, nil
@@ -173,10 +171,10 @@ func createdAt(comment string) time.Time {
 }
 
 func nameOf(v string) string {
-	if v == keys.EnvVar {
+	if v == EnvVar {
 		return DefaultName
 	}
-	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v, keys.EnvVar+"_"), "_", "-"))
+	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(v, EnvVar+"_"), "_", "-"))
 }
 
 // Unknown is what a change did to hashes the app accepted that match no key in .env.
@@ -187,10 +185,10 @@ type Unknown struct {
 	Dropped bool
 }
 
-func unknownOf(m keys.Merged) Unknown {
+func unknownOf(m Merged) Unknown {
 	u := Unknown{Dropped: m.Dropped && len(m.Unknown) > 0}
 	for _, h := range m.Unknown {
-		u.Fingerprints = append(u.Fingerprints, keys.HashFingerprint(h))
+		u.Fingerprints = append(u.Fingerprints, HashFingerprint(h))
 	}
 	return u
 }
@@ -237,7 +235,7 @@ func (s *Store) New(ctx context.Context, name string) (*NewResult, error) {
 	if plain != "" {
 		res.Resumed = true
 	} else {
-		if plain, err = keys.Generate(); err != nil {
+		if plain, err = Generate(); err != nil {
 			return nil, err
 		}
 		if s.Platform != nil {
@@ -252,7 +250,7 @@ func (s *Store) New(ctx context.Context, name string) (*NewResult, error) {
 	if created.IsZero() {
 		created = s.now()
 	}
-	res.Key = Key{Name: nameOr(name), Var: v, Fingerprint: keys.Fingerprint(plain), Created: created, State: "active"}
+	res.Key = Key{Name: nameOr(name), Var: v, Fingerprint: Fingerprint(plain), Created: created, State: "active"}
 	if s.Platform != nil {
 		m, err := s.push(ctx, env, nil)
 		res.Unknown = unknownOf(m)
@@ -309,7 +307,7 @@ func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResul
 	defer unlock()
 	name = nameOr(name)
 	v := VarFor(name)
-	pv, ov, rv := v+pendingSuffix, v+previousSuffix, v+keys.RevokingSuffix
+	pv, ov, rv := v+pendingSuffix, v+previousSuffix, v+RevokingSuffix
 	env, err := envfile.Read(s.envPath())
 	if err != nil {
 		return nil, err
@@ -322,15 +320,15 @@ func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResul
 		}
 		return nil, &Error{Err: fmt.Errorf("there is no key called %q (%s) in .env", name, v), hint: hint}
 	}
-	res := &RotateResult{Name: name, Old: Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(old)}}
-	revoking := keys.Revoking(map[string]string{rv: env[rv]})
+	res := &RotateResult{Name: name, Old: Key{Name: name, Var: v, Fingerprint: Fingerprint(old)}}
+	revoking := Revoking(map[string]string{rv: env[rv]})
 	rerun := "run `mcpctl keys rotate" + nameFlag(name) + "` again to finish (it remembers --now)"
 
 	if next == "" && len(revoking) > 0 {
 		// Interrupted after (3): .env holds the new key; only the revoke is left.
 		res.Resumed, res.Revoked = true, true
-		res.Old = Key{Name: name, Var: v, Fingerprint: keys.HashFingerprint(revoking[0])}
-		res.New = Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(old), State: "active"}
+		res.Old = Key{Name: name, Var: v, Fingerprint: HashFingerprint(revoking[0])}
+		res.New = Key{Name: name, Var: v, Fingerprint: Fingerprint(old), State: "active"}
 		res.NewPlaintext = old
 		if err := s.finishRevoke(ctx, env, rv, res, rerun); err != nil {
 			return res, err
@@ -341,13 +339,13 @@ func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResul
 	// (1) The successor, and the intent, are saved before anything else learns of them.
 	if next != "" {
 		res.Resumed = true
-		now = now || slices.Contains(revoking, keys.Hash(old))
-	} else if next, err = keys.Generate(); err != nil {
+		now = now || slices.Contains(revoking, Hash(old))
+	} else if next, err = Generate(); err != nil {
 		return nil, err
 	}
 	set := map[string]string{pv: next}
-	if now && !slices.Contains(revoking, keys.Hash(old)) {
-		set[rv] = strings.Join(append(revoking, keys.Hash(old)), ",")
+	if now && !slices.Contains(revoking, Hash(old)) {
+		set[rv] = strings.Join(append(revoking, Hash(old)), ",")
 	}
 	if !res.Resumed || len(set) > 1 {
 		if err := envfile.UpdateWithComments(s.envPath(), set, map[string]string{pv: createdComment(s.now())}); err != nil {
@@ -360,7 +358,7 @@ func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResul
 	// with now, any previous key) goes in the same change.
 	var drop []string
 	if prev := env[ov]; prev != "" && prev != old {
-		drop = append(drop, keys.Hash(prev))
+		drop = append(drop, Hash(prev))
 	}
 	if s.Platform != nil {
 		final := maps.Clone(env)
@@ -390,7 +388,7 @@ func (s *Store) Rotate(ctx context.Context, name string, now bool) (*RotateResul
 	if err := envfile.UpdateWithComments(s.envPath(), set, comments, unset...); err != nil {
 		return res, err
 	}
-	res.New = Key{Name: name, Var: v, Fingerprint: keys.Fingerprint(next), State: "active"}
+	res.New = Key{Name: name, Var: v, Fingerprint: Fingerprint(next), State: "active"}
 	res.NewPlaintext = next
 	if !now {
 		return res, nil
@@ -439,7 +437,7 @@ func (s *Store) Revoke(ctx context.Context, name string) (*RevokeResult, error) 
 		return nil, err
 	}
 	v := VarFor(name)
-	return s.revoke(ctx, name, []string{v, v + pendingSuffix, v + previousSuffix, v + keys.RevokingSuffix}, v)
+	return s.revoke(ctx, name, []string{v, v + pendingSuffix, v + previousSuffix, v + RevokingSuffix}, v)
 }
 
 // RevokeResult is the key a revoke removed.
@@ -465,12 +463,12 @@ func (s *Store) revoke(ctx context.Context, name string, vars []string, main str
 		}
 		return nil, &Error{Err: errors.New(what), hint: "see the keys with `mcpctl keys list`"}
 	}
-	gone := &RevokeResult{Key: Key{Name: name, Var: main, Fingerprint: keys.Fingerprint(env[main])}}
+	gone := &RevokeResult{Key: Key{Name: name, Var: main, Fingerprint: Fingerprint(env[main])}}
 	final := maps.Clone(env)
 	var drop []string
 	for _, v := range vars {
-		if keys.LooksLikeKey(env[v]) {
-			drop = append(drop, keys.Hash(env[v]))
+		if LooksLikeKey(env[v]) {
+			drop = append(drop, Hash(env[v]))
 		}
 		delete(final, v)
 	}
@@ -514,21 +512,21 @@ func (e *pushError) what(ok, failed string) string {
 // push makes the app accept every key in env, keeping hashes .env does not know unless
 // s.DropUnknown, and removing those in drop. After a failed change it reads the app back:
 // a call can apply and still report failure (a timeout, a dropped connection).
-func (s *Store) push(ctx context.Context, env map[string]string, drop []string) (keys.Merged, *pushError) {
+func (s *Store) push(ctx context.Context, env map[string]string, drop []string) (Merged, *pushError) {
 	cfg, err := s.Platform.Config(ctx)
 	if err != nil {
-		return keys.Merged{}, &pushError{err: err}
+		return Merged{}, &pushError{err: err}
 	}
-	m := keys.MergeHashes(cfg[keys.HashesEnvVar], env, drop, s.DropUnknown)
-	if keys.SameHashes(cfg[keys.HashesEnvVar], m.Value) {
+	m := MergeHashes(cfg[HashesEnvVar], env, drop, s.DropUnknown)
+	if SameHashes(cfg[HashesEnvVar], m.Value) {
 		return m, nil
 	}
-	if err := s.Platform.SetConfig(ctx, map[string]string{keys.HashesEnvVar: m.Value}); err != nil {
+	if err := s.Platform.SetConfig(ctx, map[string]string{HashesEnvVar: m.Value}); err != nil {
 		back, rerr := s.Platform.Config(ctx)
 		switch {
 		case rerr != nil:
 			return m, &pushError{err: err, unknown: true}
-		case keys.SameHashes(back[keys.HashesEnvVar], m.Value):
+		case SameHashes(back[HashesEnvVar], m.Value):
 			return m, nil // it applied after all
 		}
 		return m, &pushError{err: err}
@@ -554,3 +552,10 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Hint is the next thing to do.
 func (e *Error) Hint() string { return e.hint }
+
+// Platform is what the store needs of a deployed app: its config vars, read and set in
+// one step. deployers.Platform satisfies it; keys stays below deployers, which imports it.
+type Platform interface {
+	Config(ctx context.Context) (map[string]string, error)
+	SetConfig(ctx context.Context, vars map[string]string) error
+}

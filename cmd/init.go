@@ -167,7 +167,9 @@ func runInit(ctx context.Context, opts *initOptions) error {
 		case res.Committed:
 			gitLine = "new repository with a first commit"
 		case res.Initialized:
-			gitLine = "new repository, files staged but NOT committed: " + res.Note + "; commit them before `deploy`"
+			gitLine = "new repository, files staged but NOT committed: " + res.Note +
+				"\n       Deploy needs a commit; set who you are and commit (from the project):" +
+				"\n       git config --global user.name \"Your Name\" && git config --global user.email you@example.com && git commit -m \"Initial commit\""
 		default:
 			// Said on stdout with the rest of the summary: a line on stderr is lost
 			// under the dashboard of a `&& mcpctl dev` that follows.

@@ -115,6 +115,26 @@ func TestInitWithoutGitInstalled(t *testing.T) {
 	}
 }
 
+// Without a git identity (a fresh machine) init stages the files and prints the commands
+// that let deploy's commit happen.
+func TestInitWithoutGitIdentitySaysHowToCommit(t *testing.T) {
+	cwd := t.TempDir()
+	f, out, _, stub := testFactory(t, cwd)
+	stub.On("git", []string{"rev-parse"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+	stub.On("git", []string{"init"}, executor.Result{}, nil)
+	stub.On("git", []string{"add", "--all"}, executor.Result{}, nil)
+	stub.On("git", []string{"ls-files"}, executor.Result{}, nil)
+	stub.On("git", []string{"var"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"staged but NOT committed", "git config --global user.email", "git commit -m"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // Inside another repository init makes no nested one, and says so in the summary on
 // stdout (a note on stderr was lost under the dashboard of a `&& mcpctl dev`).
 func TestInitInsideRepositoryMakesNoNestedRepo(t *testing.T) {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,61 @@ does not work is rolled back. Platforms: heroku and cloudrun (Google Cloud Run).
 	}
 	c.AddCommand(newDeployHerokuCmd(f, nil), newDeployCloudRunCmd(f, nil))
 	return c
+}
+
+// runDeployView runs one deploy for any platform's command: behind the progress view on
+// a terminal, else with plain progress lines on stderr. deploy gets the progress sink,
+// where command output goes and where the project checks write. With jsonOut the result,
+// and the error if any, is printed as JSON on stdout.
+func runDeployView[R any](ctx context.Context, ios *iostreams.IOStreams, jsonOut, dryRun bool,
+	deploy func(progress func(deployers.Event), out, checks io.Writer) (*R, error)) (*R, error) {
+	var res *R
+	var derr error
+	if ios.IsStderrTTY() && !jsonOut && !dryRun {
+		derr = deployWithUI(ctx, ios, func(progress func(deployers.Event), out io.Writer) error {
+			var err error
+			res, err = deploy(progress, out, out)
+			return err
+		})
+	} else {
+		res, derr = deploy(func(e deployers.Event) { printDeployEvent(ios, e) }, &prefixWriter{w: ios.ErrOut, prefix: "       "}, ios.ErrOut)
+	}
+	if jsonOut {
+		if err := writeDeployJSON(ios.Out, res, derr); err != nil {
+			return res, err
+		}
+	}
+	return res, derr
+}
+
+// writeDeployJSON prints a deploy's result with an "error" member added when it failed,
+// keeping the result's own field order.
+func writeDeployJSON(w io.Writer, res any, derr error) error {
+	body, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	if string(body) == "null" {
+		body = []byte("{}")
+	}
+	if derr != nil {
+		msg, err := json.Marshal(derr.Error())
+		if err != nil {
+			return err
+		}
+		sep := ","
+		if string(body) == "{}" {
+			sep = ""
+		}
+		body = append(append(append(body[:len(body)-1:len(body)-1], sep+`"error":`...), msg...), '}')
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, body, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err = w.Write(out.Bytes())
+	return err
 }
 
 // deployWithUI runs a deploy behind the terminal view: phases with a spinner and the

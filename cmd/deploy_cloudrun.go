@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -154,11 +153,6 @@ func runDeployCloudRun(ctx context.Context, opts *deployCloudRunOptions) error {
 		Record:      func(r config.CloudRun) error { return recordCloudRun(dir, r, config.SetString) },
 		CheckRecord: func(r config.CloudRun) error { return recordCloudRun(dir, r, config.CheckSetString) },
 		Verify:      deployVerifier(errOut, opts.Version, key, opts.VerifyTimeout),
-		Output:      &prefixWriter{w: errOut, prefix: "       "},
-		Progress:    func(e deployers.Event) { printDeployEvent(opts.IO, e) },
-	}
-	if opts.Preflight != nil {
-		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, errOut) }
 	}
 	if r := project.Deploy.CloudRun; r.Service != "" && r.Region != "" {
 		gate := &surfaceGate{IO: opts.IO, Exec: opts.Exec, Dir: dir, Cfg: project, Key: key, Allow: opts.AllowBreaking, DryRun: opts.DryRun,
@@ -174,35 +168,13 @@ func runDeployCloudRun(ctx context.Context, opts *deployCloudRunOptions) error {
 		}
 	}
 
-	var res *cloudrun.DeployResult
-	var derr error
-	if opts.IO.IsStderrTTY() && !opts.JSON && !opts.DryRun {
-		derr = deployWithUI(ctx, opts.IO, func(progress func(deployers.Event), out io.Writer) error {
-			dopts.Progress, dopts.Output = progress, out
-			if opts.Preflight != nil {
-				dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, out) }
-			}
-			var err error
-			res, err = client.Deploy(ctx, dopts)
-			return err
-		})
-	} else {
-		res, derr = client.Deploy(ctx, dopts)
-	}
-	if opts.JSON {
-		out := struct {
-			*cloudrun.DeployResult
-			Error string `json:"error,omitempty"`
-		}{DeployResult: res}
-		if derr != nil {
-			out.Error = derr.Error()
+	res, derr := runDeployView(ctx, opts.IO, opts.JSON, opts.DryRun, func(progress func(deployers.Event), out, checks io.Writer) (*cloudrun.DeployResult, error) {
+		dopts.Progress, dopts.Output = progress, out
+		if opts.Preflight != nil {
+			dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, checks) }
 		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	}
+		return client.Deploy(ctx, dopts)
+	})
 	if !opts.JSON && res != nil && (derr == nil || res.DryRun && len(res.Planned) > 0) {
 		printCloudRunSummary(opts.IO.Out, res)
 	}

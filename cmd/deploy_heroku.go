@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"path/filepath"
 	"time"
@@ -140,11 +139,6 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		Exec:            opts.Exec,
 		RecordApp:       func(app string) error { return config.SetString(dir, rec.Table, rec.Key, app) },
 		CheckRecord:     func(app string) error { return config.CheckSetString(dir, rec.Table, rec.Key, app) },
-		Output:          &prefixWriter{w: errOut, prefix: "       "},
-		Progress:        func(e deployers.Event) { printDeployEvent(opts.IO, e) },
-	}
-	if opts.Preflight != nil {
-		dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, errOut) }
 	}
 	key := deployKey(project, env)
 	dopts.Verify = deployVerifier(errOut, opts.Version, key, opts.VerifyTimeout)
@@ -153,35 +147,13 @@ func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
 		return err
 	}
 
-	var res *deployers.DeployResult
-	var derr error
-	if opts.IO.IsStderrTTY() && !opts.JSON && !opts.DryRun {
-		derr = deployWithUI(ctx, opts.IO, func(progress func(deployers.Event), out io.Writer) error {
-			dopts.Progress, dopts.Output = progress, out
-			if opts.Preflight != nil {
-				dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, out) }
-			}
-			var err error
-			res, err = deployers.Deploy(ctx, client, dopts)
-			return err
-		})
-	} else {
-		res, derr = deployers.Deploy(ctx, client, dopts)
-	}
-	if opts.JSON {
-		out := struct {
-			*deployers.DeployResult
-			Error string `json:"error,omitempty"`
-		}{DeployResult: res}
-		if derr != nil {
-			out.Error = derr.Error()
+	res, derr := runDeployView(ctx, opts.IO, opts.JSON, opts.DryRun, func(progress func(deployers.Event), out, checks io.Writer) (*deployers.DeployResult, error) {
+		dopts.Progress, dopts.Output = progress, out
+		if opts.Preflight != nil {
+			dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, checks) }
 		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			return err
-		}
-	}
+		return deployers.Deploy(ctx, client, dopts)
+	})
 	// A dry run that stopped at a missing prerequisite still shows its plan.
 	if !opts.JSON && res != nil && (derr == nil || res.DryRun && len(res.Planned) > 0) {
 		printDeploySummary(opts.IO, client.Manual(), res)

@@ -47,18 +47,9 @@ func (c *Client) Name() string { return "cloudrun" }
 // App is the Cloud Run service name.
 func (c *Client) App() string { return c.Service }
 
-// Error is a failed gcloud command, with the step it belonged to and a hint.
-type Error struct {
-	Step string
-	Err  error
-	hint string
-}
-
-func (e *Error) Error() string { return e.Step + ": " + e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-
-// Hint is the next thing to try.
-func (e *Error) Hint() string { return e.hint }
+// Error is a failed gcloud command: deployers.Error, with the step it belonged to
+// and the fix.
+type Error = deployers.Error
 
 // Errors a caller may want to tell apart.
 var (
@@ -95,19 +86,19 @@ func (c *Client) gcloud(ctx context.Context, step string, cmd executor.Cmd) (exe
 	var exit *executor.ExitError
 	switch {
 	case errors.As(err, new(*executor.TimeoutError)):
-		return res, &Error{Step: step, Err: err, hint: "gcloud did not answer; check https://status.cloud.google.com and your connection, then run the same command again"}
+		return res, &Error{Step: step, Err: err, Fix: "gcloud did not answer; check https://status.cloud.google.com and your connection, then run the same command again"}
 	case errors.As(err, &nf):
-		return res, &Error{Step: step, Err: ErrNotInstalled, hint: installHint}
+		return res, &Error{Step: step, Err: ErrNotInstalled, Fix: installHint}
 	case errors.As(err, &exit):
 		msg := strings.TrimSpace(string(exit.Stderr))
 		switch low := strings.ToLower(msg); {
 		case strings.Contains(low, "cannot find service"):
 			return res, &Error{Step: step, Err: fmt.Errorf("%w: %s in %s", ErrServiceNotFound, c.Service, c.where()),
-				hint: "check the name with `gcloud run services list`, or remove [deploy.cloudrun] from mcpctl.toml to deploy a new service"}
+				Fix: "check the name with `gcloud run services list`, or remove [deploy.cloudrun] from mcpctl.toml to deploy a new service"}
 		case strings.Contains(low, "active account"):
-			return res, &Error{Step: step, Err: ErrNotLoggedIn, hint: "run `gcloud auth login`, then try again"}
+			return res, &Error{Step: step, Err: ErrNotLoggedIn, Fix: "run `gcloud auth login`, then try again"}
 		case strings.Contains(low, "property [project]"):
-			return res, &Error{Step: step, Err: ErrNoProject, hint: "pass --project PROJECT_ID, or run `gcloud config set project PROJECT_ID`"}
+			return res, &Error{Step: step, Err: ErrNoProject, Fix: "pass --project PROJECT_ID, or run `gcloud config set project PROJECT_ID`"}
 		}
 	}
 	return res, &Error{Step: step, Err: err}
@@ -123,7 +114,7 @@ func (c *Client) where() string {
 // CheckInstalled reports whether the gcloud executable is on PATH.
 func (c *Client) CheckInstalled() error {
 	if _, err := c.Exec.LookPath("gcloud"); err != nil {
-		return &Error{Step: "preflight", Err: ErrNotInstalled, hint: installHint}
+		return &Error{Step: "preflight", Err: ErrNotInstalled, Fix: installHint}
 	}
 	return nil
 }
@@ -146,7 +137,7 @@ func (c *Client) Account(ctx context.Context) (string, error) {
 			return a.Account, nil
 		}
 	}
-	return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, hint: "run `gcloud auth login`, then try again"}
+	return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, Fix: "run `gcloud auth login`, then try again"}
 }
 
 // ConfiguredProject returns gcloud's configured project, "" when none is set.
@@ -272,7 +263,7 @@ func (c *Client) checkNotPinned(s *Service) error {
 		return nil
 	}
 	return &Error{Step: "config", Err: fmt.Errorf("%w: %s serves all traffic and the latest revision %s none", ErrPinned, s.Serving, s.LatestCreated),
-		hint: "after a rollback, deploy a fix first (mcpctl deploy cloudrun), which routes traffic to the latest revision again; or route it back yourself: gcloud run services update-traffic " + c.Service + " --to-latest"}
+		Fix: "after a rollback, deploy a fix first (mcpctl deploy cloudrun), which routes traffic to the latest revision again; or route it back yourself: gcloud run services update-traffic " + c.Service + " --to-latest"}
 }
 
 // EnvFlags renders env changes as --update-env-vars and --remove-env-vars. Values may

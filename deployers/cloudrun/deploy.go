@@ -120,12 +120,12 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	}
 	c.Service = cmp.Or(opts.Service, rec.Service, opts.Project.Project.Name)
 	if err := config.CheckService(c.Service); err != nil {
-		return res, &Error{Step: deployers.PhasePreflight, Err: err, hint: "give a valid service name with --service"}
+		return res, &Error{Step: deployers.PhasePreflight, Err: err, Fix: "give a valid service name with --service"}
 	}
 	c.Region = cmp.Or(opts.Region, rec.Region)
 	if c.Region == "" {
 		if err := need(&Error{Step: deployers.PhasePreflight, Err: errors.New("no region: mcpctl.toml records none and --region was not given"),
-			hint: "pass --region, such as --region us-central1 or --region europe-west1 (gcloud run regions list shows them); it is recorded for the next deploy"}); err != nil {
+			Fix: "pass --region, such as --region us-central1 or --region europe-west1 (gcloud run regions list shows them); it is recorded for the next deploy"}); err != nil {
 			return res, err
 		}
 		c.Region = "<region>"
@@ -139,7 +139,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		c.Project = p
 	}
 	if c.Project == "" {
-		if err := need(&Error{Step: deployers.PhasePreflight, Err: ErrNoProject, hint: "pass --project PROJECT_ID, or run `gcloud config set project PROJECT_ID`; it is recorded for the next deploy"}); err != nil {
+		if err := need(&Error{Step: deployers.PhasePreflight, Err: ErrNoProject, Fix: "pass --project PROJECT_ID, or run `gcloud config set project PROJECT_ID`; it is recorded for the next deploy"}); err != nil {
 			return res, err
 		}
 		c.Project = "<project>"
@@ -149,11 +149,11 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 	record := want != rec && !strings.HasPrefix(c.Region, "<") && !strings.HasPrefix(c.Project, "<")
 	if record && !opts.DryRun && opts.CheckRecord != nil {
 		if err := opts.CheckRecord(want); err != nil {
-			return res, &Error{Step: deployers.PhasePreflight, Err: err, hint: "fix " + config.FileName + " so the service can be recorded in it, then deploy again; nothing was created"}
+			return res, &Error{Step: deployers.PhasePreflight, Err: err, Fix: "fix " + config.FileName + " so the service can be recorded in it, then deploy again; nothing was created"}
 		}
 	}
 	if !opts.Project.Server.Stateless && opts.MaxInstances > 1 {
-		return res, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("--max-instances %d, but mcpctl.toml has stateless = false", opts.MaxInstances), hint: StatefulHint}
+		return res, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("--max-instances %d, but mcpctl.toml has stateless = false", opts.MaxInstances), Fix: StatefulHint}
 	}
 	maxInstances := opts.MaxInstances
 	if !opts.Project.Server.Stateless {
@@ -165,7 +165,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		return res, err
 	}
 	if opts.Project.Server.Auth == config.AuthAPIKey && len(keys.InEnv(opts.Env)) == 0 {
-		return res, &Error{Step: deployers.PhasePreflight, Err: errors.New("auth is apikey but .env holds no key (MCP_API_KEY)"), hint: "create one with `mcpctl keys new`"}
+		return res, &Error{Step: deployers.PhasePreflight, Err: errors.New("auth is apikey but .env holds no key (MCP_API_KEY)"), Fix: "create one with `mcpctl keys new`"}
 	}
 	if opts.Preflight != nil {
 		if err := opts.Preflight(ctx); err != nil {
@@ -244,7 +244,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 			plan("mcpctl check <service url>" + opts.Project.Server.Path)
 		}
 		if missing != nil {
-			return res, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), hint: deployers.HintOf(missing)}
+			return res, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), Fix: deployers.HintOf(missing)}
 		}
 		return res, nil
 	}
@@ -264,7 +264,7 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 		}
 		var e *Error
 		if errors.As(err, &e) {
-			e.hint = cmp.Or(e.hint, "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again; traffic stays on the revision that served it")
+			e.Fix = cmp.Or(e.Fix, "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again; traffic stays on the revision that served it")
 		}
 		return res, err
 	}
@@ -315,17 +315,17 @@ func (c *Client) Deploy(ctx context.Context, opts DeployOptions) (*DeployResult,
 			why = "there is no earlier revision to return to"
 		}
 		return res, &Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("revision %s does not work: %w (not rolled back: %s)", res.Revision, verr, why),
-			hint: "fix the problem, commit, and run `mcpctl deploy cloudrun` again; logs: gcloud run services logs read " + c.Service + " --region=" + c.Region}
+			Fix: "fix the problem, commit, and run `mcpctl deploy cloudrun` again; logs: gcloud run services logs read " + c.Service + " --region=" + c.Region}
 	}
 	progress(deployers.Event{Phase: deployers.PhaseRollback, Message: "routing all traffic back to " + prev})
 	if err := c.RouteTo(ctx, prev); err != nil {
 		return res, &Error{Step: deployers.PhaseRollback, Err: fmt.Errorf("revision %s does not work (%v), and routing traffic back failed: %w", res.Revision, verr, err),
-			hint: "roll back by hand: gcloud run services update-traffic " + c.Service + " --to-revisions=" + prev + "=100 --region=" + c.Region}
+			Fix: "roll back by hand: gcloud run services update-traffic " + c.Service + " --to-revisions=" + prev + "=100 --region=" + c.Region}
 	}
 	res.RolledBackTo = prev
 	progress(deployers.Event{Phase: deployers.PhaseRollback, Done: true})
 	return res, &Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("revision %s does not work, so all traffic went back to %s: %w", res.Revision, prev, verr),
-		hint: "fix the problem (try it with `mcpctl dev` and `mcpctl check`), commit, and deploy again; the next deploy routes traffic to the new revision"}
+		Fix: "fix the problem (try it with `mcpctl dev` and `mcpctl check`), commit, and deploy again; the next deploy routes traffic to the new revision"}
 }
 
 // StatefulHint is why a stateful server runs on one instance, and the fix.
@@ -344,13 +344,13 @@ func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record b
 	switch {
 	case errors.Is(err, gitrepo.ErrNotRepo):
 		return nil, nil, &Error{Step: deployers.PhasePreflight, Err: errors.New("the project is not in a git repository"),
-			hint: "run `git init && git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out, and gcloud uploads only what git does not ignore)"}
+			Fix: "run `git init && git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out, and gcloud uploads only what git does not ignore)"}
 	case err != nil:
-		return nil, nil, &Error{Step: deployers.PhasePreflight, Err: err, hint: "run `git status` in the project to see what is wrong with the repository"}
+		return nil, nil, &Error{Step: deployers.PhasePreflight, Err: err, Fix: "run `git status` in the project to see what is wrong with the repository"}
 	}
 	if !repo.HasCommit() {
 		return nil, nil, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("%s has no commit yet", repo.Describe()),
-			hint: "run `git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out)"}
+			Fix: "run `git add --all && git commit -m \"First commit\"` (.gitignore keeps .env out)"}
 	}
 	changes, err := repo.Changes(ctx)
 	if err != nil {
@@ -358,11 +358,11 @@ func (c *Client) checkWorkTree(ctx context.Context, opts DeployOptions, record b
 	}
 	if len(changes) > 0 && !opts.Yes {
 		return nil, nil, &Error{Step: deployers.PhasePreflight, Err: fmt.Errorf("uncommitted changes:\n%s", strings.Join(changes, "\n")),
-			hint: "commit them (git add --all . && git commit), or run with --yes to let mcpctl commit the project folder's changes"}
+			Fix: "commit them (git add --all . && git commit), or run with --yes to let mcpctl commit the project folder's changes"}
 	}
 	if len(changes) > 0 || record {
 		if err := repo.CheckIdentity(ctx); err != nil {
-			if err := need(&Error{Step: deployers.PhasePreflight, Err: err, hint: "mcpctl commits what it records in " + config.FileName + " (and, with --yes, your changes), and git needs to know who you are: set user.name and user.email as git says above"}); err != nil {
+			if err := need(&Error{Step: deployers.PhasePreflight, Err: err, Fix: "mcpctl commits what it records in " + config.FileName + " (and, with --yes, your changes), and git needs to know who you are: set user.name and user.email as git says above"}); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -390,7 +390,7 @@ func (c *Client) record(ctx context.Context, opts DeployOptions, repo *gitrepo.R
 	msg := fmt.Sprintf("Record Cloud Run service %s in %s\n\nmcpctl deploy cloudrun records the service it deploys to, so that the next deploy,\nkeys and connect find it; committed so that a redeploy starts from a clean tree.", want.Service, config.FileName)
 	if err := repo.Commit(ctx, msg, config.FileName); err != nil {
 		return &Error{Step: deployers.PhaseApp, Err: err,
-			hint: "commit " + config.FileName + " yourself (git commit -m \"Record Cloud Run service\" -- " + config.FileName + "), then deploy again"}
+			Fix: "commit " + config.FileName + " yourself (git commit -m \"Record Cloud Run service\" -- " + config.FileName + "), then deploy again"}
 	}
 	progress(deployers.Event{Phase: deployers.PhaseApp, Message: fmt.Sprintf("recorded [deploy.cloudrun] %s in %s and committed it", what, config.FileName)})
 	return nil

@@ -60,7 +60,7 @@ func (c *Client) Lookup(ctx context.Context) (*deployers.App, error) {
 func (c *Client) CheckApp(_ *deployers.App, project *config.File) error {
 	if n := countWeb(c.dynos); !project.Server.Stateless && n > 1 {
 		return &Error{Step: deployers.PhaseApp, Err: fmt.Errorf("%s runs %d web dynos but mcpctl.toml has stateless = false", c.AppName, n),
-			hint: "sessions live in one process, so requests to other dynos fail with \"session not found\": set stateless = true, or `heroku ps:scale web=1 -a " + c.AppName + "`"}
+			Fix: "sessions live in one process, so requests to other dynos fail with \"session not found\": set stateless = true, or `heroku ps:scale web=1 -a " + c.AppName + "`"}
 	}
 	return nil
 }
@@ -157,7 +157,7 @@ func (c *Client) waitForRelease(ctx context.Context) (Release, error) {
 			return rels[0], nil
 		case "failed":
 			return rels[0], &Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("release v%d failed: %s", rels[0].Version, rels[0].Description),
-				hint: "see `heroku releases:output -a " + c.AppName + "`"}
+				Fix: "see `heroku releases:output -a " + c.AppName + "`"}
 		}
 		if time.Now().After(deadline) {
 			return rels[0], &Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("release v%d is still %s after 2 minutes", rels[0].Version, rels[0].Status)}

@@ -54,18 +54,9 @@ func (c *Client) Name() string { return "heroku" }
 // App is the Heroku app name.
 func (c *Client) App() string { return c.AppName }
 
-// Error is a failed heroku or git command, with the step it belonged to and a hint.
-type Error struct {
-	Step string
-	Err  error
-	hint string
-}
-
-func (e *Error) Error() string { return e.Step + ": " + e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-
-// Hint is the next thing to try.
-func (e *Error) Hint() string { return e.hint }
+// Error is a failed heroku or git command: deployers.Error, with the step it belonged to
+// and the fix.
+type Error = deployers.Error
 
 // Errors a caller may want to tell apart.
 var (
@@ -93,14 +84,14 @@ func (c *Client) run(ctx context.Context, cmd executor.Cmd, step string) (execut
 	}
 	var te *executor.TimeoutError
 	if errors.As(err, &te) {
-		return res, &Error{Step: step, Err: err, hint: "the platform did not answer; check https://status.heroku.com and your connection, then run the same command again (MCPCTL_HEROKU_TIMEOUT sets the limit)"}
+		return res, &Error{Step: step, Err: err, Fix: "the platform did not answer; check https://status.heroku.com and your connection, then run the same command again (MCPCTL_HEROKU_TIMEOUT sets the limit)"}
 	}
 	var nf *executor.NotFoundError
 	if errors.As(err, &nf) {
 		if cmd.Name == "heroku" {
-			return res, &Error{Step: step, Err: ErrNotInstalled, hint: installHint}
+			return res, &Error{Step: step, Err: ErrNotInstalled, Fix: installHint}
 		}
-		return res, &Error{Step: step, Err: err, hint: "install " + cmd.Name}
+		return res, &Error{Step: step, Err: err, Fix: "install " + cmd.Name}
 	}
 	return res, &Error{Step: step, Err: err}
 }
@@ -136,7 +127,7 @@ const installHint = "install the Heroku CLI (npm install -g heroku, or see https
 // CheckInstalled reports whether the heroku executable is on PATH.
 func (c *Client) CheckInstalled() error {
 	if _, err := c.Exec.LookPath("heroku"); err != nil {
-		return &Error{Step: "preflight", Err: ErrNotInstalled, hint: installHint}
+		return &Error{Step: "preflight", Err: ErrNotInstalled, Fix: installHint}
 	}
 	return nil
 }
@@ -149,9 +140,9 @@ func (c *Client) WhoAmI(ctx context.Context) (string, error) {
 	case err == nil:
 		return strings.TrimSpace(string(res.Stdout)), nil
 	case errors.As(err, &exit) && (exit.ExitCode == 100 || bytes.Contains(exit.Stderr, []byte("not logged in"))):
-		return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, hint: "run `heroku login` (or set HEROKU_API_KEY), then try again"}
+		return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, Fix: "run `heroku login` (or set HEROKU_API_KEY), then try again"}
 	case errors.As(err, new(*executor.TimeoutError)):
-		return "", &Error{Step: "preflight", Err: err, hint: "the Heroku CLI did not answer; check your connection and https://status.heroku.com, then try again"}
+		return "", &Error{Step: "preflight", Err: err, Fix: "the Heroku CLI did not answer; check your connection and https://status.heroku.com, then try again"}
 	}
 	_, err = c.run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}}, "preflight")
 	return "", err
@@ -181,7 +172,7 @@ func (c *Client) Info(ctx context.Context) (*AppInfo, []Dyno, error) {
 	if err != nil {
 		if isNotFound(err) {
 			return nil, nil, &Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrAppNotFound, c.AppName),
-				hint: "check the name with `heroku apps`, or remove [deploy.heroku] app from mcpctl.toml to create a new app"}
+				Fix: "check the name with `heroku apps`, or remove [deploy.heroku] app from mcpctl.toml to create a new app"}
 		}
 		return nil, nil, err
 	}
@@ -202,7 +193,7 @@ func (c *Client) Create(ctx context.Context, region string) (*deployers.App, err
 		var exit *executor.ExitError
 		if errors.As(err, &exit) && bytes.Contains(bytes.ToLower(exit.Stderr), []byte("already taken")) {
 			return nil, &Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrNameTaken, c.AppName),
-				hint: "choose another name: mcpctl deploy heroku --app " + c.AppName + "-2 (app names are global on Heroku)"}
+				Fix: "choose another name: mcpctl deploy heroku --app " + c.AppName + "-2 (app names are global on Heroku)"}
 		}
 		return nil, err
 	}
@@ -322,13 +313,13 @@ func (c *Client) Push(ctx context.Context, repo *gitrepo.Repo, out io.Writer) er
 	if repo != nil && !repo.IsRoot() {
 		sha, err := repo.DeployCommit(ctx)
 		if err != nil {
-			return &Error{Step: "push", Err: err, hint: "run `git subtree split --prefix=" + repo.Prefix + " HEAD` in " + repo.Root + " to see what git reports"}
+			return &Error{Step: "push", Err: err, Fix: "run `git subtree split --prefix=" + repo.Prefix + " HEAD` in " + repo.Root + " to see what git reports"}
 		}
 		args = []string{"push", c.appGitURL(), sha + ":refs/heads/main"}
 	}
 	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir, Stdout: out, Stderr: out, Timeout: PushTimeout}, "push")
 	if err != nil {
-		return &Error{Step: "push", Err: err, hint: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
+		return &Error{Step: "push", Err: err, Fix: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
 	}
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,12 +73,12 @@ func TestReloadContinuity(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("%d requests, %d failed", res.ok+res.failed, res.failed)
-	if res.failed > 0 {
-		t.Fatalf("%d of %d requests failed; first: %v", res.failed, res.ok+res.failed, res.firstErr)
+	t.Logf("%d requests, %d failed", res.OK+res.Failed, res.Failed)
+	if res.Failed > 0 {
+		t.Fatalf("%d of %d requests failed; first: %v", res.Failed, res.OK+res.Failed, res.FirstErr)
 	}
-	if res.ok < 20 {
-		t.Fatalf("only %d requests ran: the load did not overlap the reloads", res.ok)
+	if res.OK < 20 {
+		t.Fatalf("only %d requests ran: the load did not overlap the reloads", res.OK)
 	}
 	<-toolsChanged // the last reload added a tool
 	tools, err := cs.ListTools(ctx, nil)
@@ -95,45 +94,44 @@ func TestReloadContinuity(t *testing.T) {
 	}
 }
 
-type loadResult struct {
-	ok, failed int64
-	firstErr   error
-}
+// A compile error is reported with its position and leaves the last good build serving;
+// fixing it recovers. AfterBuild's notices come with each successful build only.
+func TestCompileErrorKeepsOldServerServing(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	dir := writeFixture(t)
+	var afterBuild atomic.Int32
+	r, l, _ := startFixture(t, dir, Options{AfterBuild: func() []string {
+		return []string{"notice " + strconv.Itoa(int(afterBuild.Add(1)))}
+	}})
+	from := 0
+	if bs := waitFor[BuildSucceeded](t, l, &from, nil); !slices.Equal(bs.Notices, []string{"notice 1"}) {
+		t.Errorf("notices %q, want AfterBuild's", bs.Notices)
+	}
+	waitFor[Ready](t, l, &from, nil)
+	cs := connect(t, r.URL(), nil, false)
+	ctx := context.Background()
 
-// runLoad keeps `workers` client sessions calling say_hello until during returns.
-func runLoad(t testing.TB, url string, workers int, during func()) loadResult {
-	ctx, stop := context.WithCancel(context.Background())
-	var ok, failed atomic.Int64
-	var once sync.Once
-	var firstErr error
-	var wg sync.WaitGroup
-	started := make(chan struct{}, workers)
-	for w := range workers {
-		cs := connect(t, url, nil, w%2 == 0) // half of them hold a GET stream
-		wg.Go(func() {
-			for i := 0; ctx.Err() == nil; i++ {
-				got, err := hello(ctx, cs, "w")
-				if i == 0 {
-					started <- struct{}{}
-				}
-				switch {
-				case ctx.Err() != nil:
-				case err != nil || !strings.HasSuffix(got, ", w!"):
-					failed.Add(1)
-					once.Do(func() { firstErr = errors.Join(err, errors.New("got "+strconv.Quote(got))) })
-				default:
-					ok.Add(1)
-				}
-			}
-		})
+	broken := "package main\n\nconst greeting = \"Oops\" +\n\nconst extraTool = \"\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "greeting.go"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	for range workers {
-		<-started
+	bf := waitFor[BuildFailed](t, l, &from, nil)
+	if len(bf.Errors) == 0 || bf.Errors[0].File != "greeting.go" || bf.Errors[0].Line == 0 || bf.Errors[0].Col == 0 {
+		t.Errorf("compile errors not parsed: %+v\n%s", bf.Errors, bf.Output)
 	}
-	during()
-	stop()
-	wg.Wait()
-	return loadResult{ok: ok.Load(), failed: failed.Load(), firstErr: firstErr}
+	if got, err := hello(ctx, cs, "Ada"); err != nil || got != "Hello, Ada!" {
+		t.Fatalf("during the compile error: %q, %v", got, err)
+	}
+
+	setGreeting(t, dir, "Fixed", "")
+	if bs := waitFor[BuildSucceeded](t, l, &from, nil); !slices.Equal(bs.Notices, []string{"notice 2"}) {
+		t.Errorf("notices %q: AfterBuild must run after successful builds only", bs.Notices)
+	}
+	waitFor[Ready](t, l, &from, nil)
+	if got, err := hello(ctx, cs, "Ada"); err != nil || got != "Fixed, Ada!" {
+		t.Fatalf("after the fix: %q, %v", got, err)
+	}
 }
 
 // Cancelling the context stops every child and releases the port and the build directory.

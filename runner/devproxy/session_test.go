@@ -2,17 +2,14 @@ package devproxy
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
+	"github.com/mcpctl/mcpctl/internal/mcptest"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -53,6 +50,9 @@ func addTool(s *mcp.Server, name string) {
 	})
 }
 
+// Tests close their client sessions (defer) while the current generation still runs:
+// closing sends DELETE, which waits for a generation.
+
 // swap does what the runner does with a new healthy generation: prepare, activate, then
 // retire the old one once its requests are done and stop its "process".
 func swap(t *testing.T, p *Proxy, old, next *generation) *Backend {
@@ -67,40 +67,8 @@ func swap(t *testing.T, p *Proxy, old, next *generation) *Backend {
 	return nb
 }
 
-// connectVia opens a client session through the proxy. The caller closes it while the
-// current generation still runs: closing sends DELETE, which waits for a generation.
-func connectVia(t *testing.T, url, version string, opts *mcp.ClientOptions, standaloneSSE bool) *mcp.ClientSession {
-	t.Helper()
-	transport := &mcp.StreamableClientTransport{
-		Endpoint:             url,
-		HTTPClient:           &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
-		MaxRetries:           1,
-		DisableStandaloneSSE: !standaloneSSE,
-	}
-	var so *mcp.ClientSessionOptions
-	if version != "" {
-		so = &mcp.ClientSessionOptions{ProtocolVersion: version}
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "devproxy-test", Version: "v0"}, opts).Connect(context.Background(), transport, so)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs
-}
-
 func hello(ctx context.Context, cs *mcp.ClientSession, name string) (string, error) {
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": name}})
-	if err != nil {
-		return "", err
-	}
-	if res.IsError || len(res.Content) == 0 {
-		return "", fmt.Errorf("tool error: %+v", res.Content)
-	}
-	tc, ok := res.Content[0].(*mcp.TextContent)
-	if !ok {
-		return "", fmt.Errorf("unexpected content %T", res.Content[0])
-	}
-	return tc.Text, nil
+	return mcptest.CallText(ctx, cs, "say_hello", map[string]any{"name": name})
 }
 
 // A stateful session outlives the process that created it: the client keeps its id, its
@@ -117,9 +85,9 @@ func TestStatefulSessionFollowsGenerations(t *testing.T) {
 	g1 := mcpGeneration(t, 1, "Hello", false)
 	swap(t, p, nil, g1)
 	toolsChanged := make(chan struct{}, 10)
-	cs := connectVia(t, front.URL+"/", "", &mcp.ClientOptions{
+	cs := mcptest.Connect(t, front.URL+"/", mcptest.Options{StandaloneSSE: true, Client: &mcp.ClientOptions{
 		ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) { toolsChanged <- struct{}{} },
-	}, true)
+	}})
 	defer cs.Close()
 	sid := cs.ID()
 	if sid == "" {
@@ -180,9 +148,9 @@ func TestSessionCarriedLazilyAndDeleted(t *testing.T) {
 	ctx := context.Background()
 	g1 := mcpGeneration(t, 1, "Hello", false)
 	swap(t, p, nil, g1)
-	cs := connectVia(t, front.URL+"/", "", nil, false)
+	cs := mcptest.Connect(t, front.URL+"/", mcptest.Options{})
 	defer cs.Close()
-	gone := connectVia(t, front.URL+"/", "", nil, false)
+	gone := mcptest.Connect(t, front.URL+"/", mcptest.Options{})
 	if err := gone.Close(); err != nil { // DELETE on generation 1
 		t.Fatal(err)
 	}
@@ -214,7 +182,7 @@ func TestSessionLostIsReported(t *testing.T) {
 	t.Cleanup(front.Close)
 	g1 := mcpGeneration(t, 1, "Hello", false)
 	swap(t, p, nil, g1)
-	cs := connectVia(t, front.URL+"/", "", nil, true)
+	cs := mcptest.Connect(t, front.URL+"/", mcptest.Options{StandaloneSSE: true})
 	defer cs.Close()
 	<-streams
 	b := swap(t, p, g1, mcpGeneration(t, 2, "Hi", true))
@@ -252,7 +220,13 @@ func TestNoFailedRequestsAcrossGenerations(t *testing.T) {
 			t.Cleanup(front.Close)
 			cur := mcpGeneration(t, 1, "Hello", tc.stateless)
 			swap(t, p, nil, cur)
-			res := load(t, front.URL+"/", tc.version, 4, func() {
+			var sessions []*mcp.ClientSession
+			for w := range 4 { // half of them hold a GET stream
+				cs := mcptest.Connect(t, front.URL+"/", mcptest.Options{Version: tc.version, StandaloneSSE: w%2 == 0})
+				defer cs.Close()
+				sessions = append(sessions, cs)
+			}
+			res := mcptest.Load(sessions, mcptest.Hello, func() {
 				for gen := 2; gen <= 4; gen++ {
 					// Let calls run on the current generation before replacing it.
 					for n := 0; n < 5; {
@@ -265,44 +239,9 @@ func TestNoFailedRequestsAcrossGenerations(t *testing.T) {
 					cur = next
 				}
 			})
-			if res.failed > 0 {
-				t.Fatalf("%d of %d requests failed; first: %v", res.failed, res.ok+res.failed, res.firstErr)
+			if res.Failed > 0 {
+				t.Fatalf("%d of %d requests failed; first: %v", res.Failed, res.OK+res.Failed, res.FirstErr)
 			}
 		})
 	}
-}
-
-type loadResult struct {
-	ok, failed int64
-	firstErr   error
-}
-
-// load keeps `workers` client sessions calling say_hello until during returns.
-func load(t *testing.T, url, version string, workers int, during func()) loadResult {
-	ctx, stop := context.WithCancel(context.Background())
-	var ok, failed atomic.Int64
-	var once sync.Once
-	var firstErr error
-	var wg sync.WaitGroup
-	for w := range workers {
-		cs := connectVia(t, url, version, nil, w%2 == 0)
-		defer cs.Close()
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				got, err := hello(ctx, cs, "w")
-				switch {
-				case ctx.Err() != nil:
-				case err != nil || !strings.HasSuffix(got, ", w!"):
-					failed.Add(1)
-					once.Do(func() { firstErr = errors.Join(err, errors.New("got "+strconv.Quote(got))) })
-				default:
-					ok.Add(1)
-				}
-			}
-		})
-	}
-	during()
-	stop()
-	wg.Wait()
-	return loadResult{ok: ok.Load(), failed: failed.Load(), firstErr: firstErr}
 }

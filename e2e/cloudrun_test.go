@@ -4,43 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-var (
-	fakeGcloudOnce sync.Once
-	fakeGcloudDir  string // holds a `gcloud` executable: the fake
-	fakeGcloudErr  error
-)
-
-// fakeGcloudPath builds the fake gcloud once and returns a directory to put first on PATH.
-func fakeGcloudPath(t *testing.T) string {
-	t.Helper()
-	fakeGcloudOnce.Do(func() {
-		fakeGcloudDir = filepath.Join(filepath.Dir(mcpctlBin), "fakegcloudbin")
-		out, err := exec.Command("go", "build", "-o", filepath.Join(fakeGcloudDir, "gcloud"), "../internal/fakegcloud").CombinedOutput()
-		if err != nil {
-			fakeGcloudErr = fmt.Errorf("building the fake gcloud: %v\n%s", err, out)
-		}
-	})
-	if fakeGcloudErr != nil {
-		t.Fatal(fakeGcloudErr)
-	}
-	return fakeGcloudDir
-}
-
 // fakeGcloud is one test's fake Google Cloud.
-type fakeGcloud struct {
-	dir string
-	env []string
-}
+type fakeGcloud struct{ *fakeCLI }
 
 type gcloudState struct {
 	Account  string                    `json:"account"`
@@ -70,10 +43,7 @@ type gcloudRevision struct {
 
 func newFakeGcloud(t *testing.T, st gcloudState) *fakeGcloud {
 	t.Helper()
-	bin := fakeGcloudPath(t)
-	f := &fakeGcloud{dir: t.TempDir()}
-	f.write(t, st)
-	f.env = append([]string{"FAKE_GCLOUD_DIR=" + f.dir, "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, gitEnv...)
+	f := &fakeGcloud{newFakeCLI(t, "gcloud", st)}
 	t.Cleanup(func() {
 		for _, s := range f.state(t).Services {
 			if s.PID > 0 {
@@ -84,48 +54,16 @@ func newFakeGcloud(t *testing.T, st gcloudState) *fakeGcloud {
 	return f
 }
 
-func (f *fakeGcloud) write(t *testing.T, st gcloudState) {
-	t.Helper()
-	data, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (f *fakeGcloud) state(t *testing.T) gcloudState {
 	t.Helper()
 	var st gcloudState
-	data, err := os.ReadFile(filepath.Join(f.dir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
+	f.read(t, &st)
 	return st
 }
 
 func (f *fakeGcloud) service(t *testing.T, key string) *gcloudService {
 	t.Helper()
 	return f.state(t).Services[key]
-}
-
-// argv returns every gcloud command line run so far, one string each.
-func (f *fakeGcloud) argv(t *testing.T) []string {
-	t.Helper()
-	data, _ := os.ReadFile(filepath.Join(f.dir, "argv.log"))
-	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var args []string
-		if err := json.Unmarshal([]byte(line), &args); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.Join(args, " "))
-	}
-	return out
 }
 
 // The whole life on Cloud Run, against the fake gcloud: deploy (built the way the

@@ -4,43 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-var (
-	fakeHerokuOnce sync.Once
-	fakeHerokuDir  string // holds a `heroku` executable: the fake
-	fakeHerokuErr  error
-)
-
 // fakeHerokuPath builds the fake heroku CLI once and returns a directory to put first on PATH.
-func fakeHerokuPath(t *testing.T) string {
-	t.Helper()
-	fakeHerokuOnce.Do(func() {
-		fakeHerokuDir = filepath.Join(filepath.Dir(mcpctlBin), "fakebin")
-		out, err := exec.Command("go", "build", "-o", filepath.Join(fakeHerokuDir, "heroku"), "../internal/fakeheroku").CombinedOutput()
-		if err != nil {
-			fakeHerokuErr = fmt.Errorf("building the fake heroku: %v\n%s", err, out)
-		}
-	})
-	if fakeHerokuErr != nil {
-		t.Fatal(fakeHerokuErr)
-	}
-	return fakeHerokuDir
-}
+func fakeHerokuPath(t *testing.T) string { return fakeBin(t, "heroku") }
 
-// fakeHeroku is one test's fake platform.
-type fakeHeroku struct {
-	dir string
-	env []string
-}
+// fakeHeroku is one test's fake Heroku.
+type fakeHeroku struct{ *fakeCLI }
 
 type fakeState struct {
 	LoggedIn bool                       `json:"logged_in"`
@@ -65,10 +41,7 @@ type fakeApp struct {
 
 func newFakeHeroku(t *testing.T, st fakeState) *fakeHeroku {
 	t.Helper()
-	bin := fakeHerokuPath(t)
-	f := &fakeHeroku{dir: t.TempDir()}
-	f.write(t, st)
-	f.env = append([]string{"FAKE_HEROKU_DIR=" + f.dir, "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, gitEnv...)
+	f := &fakeHeroku{newFakeCLI(t, "heroku", st)}
 	t.Cleanup(func() {
 		// The fake starts servers as the platform would; stop them with the test.
 		for name := range f.state(t).Apps {
@@ -80,24 +53,10 @@ func newFakeHeroku(t *testing.T, st fakeState) *fakeHeroku {
 	return f
 }
 
-func (f *fakeHeroku) write(t *testing.T, st fakeState) {
-	t.Helper()
-	data, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (f *fakeHeroku) state(t *testing.T) fakeState {
 	t.Helper()
 	var st fakeState
-	data, err := os.ReadFile(filepath.Join(f.dir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
+	f.read(t, &st)
 	return st
 }
 
@@ -112,33 +71,6 @@ func (f *fakeHeroku) app(t *testing.T, name string) *fakeApp {
 		t.Fatal(err)
 	}
 	return &app
-}
-
-// argv returns every heroku command line run so far, one string each.
-func (f *fakeHeroku) argv(t *testing.T) []string {
-	t.Helper()
-	data, _ := os.ReadFile(filepath.Join(f.dir, "argv.log"))
-	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var args []string
-		if err := json.Unmarshal([]byte(line), &args); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.Join(args, " "))
-	}
-	return out
-}
-
-func hasCall(calls []string, prefix string) bool {
-	for _, c := range calls {
-		if strings.HasPrefix(c, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestDeployHerokuEndToEnd(t *testing.T) {

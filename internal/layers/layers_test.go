@@ -29,7 +29,7 @@ var layers = []struct {
 	{"views", []string{"ui/devtui", "ui/deployui"}},
 	{"commands", []string{"cmd", ".", "bench", "bench/bare"}},
 	// Only tests import these; no package above may, so they sit on top.
-	{"test support", []string{"internal/testproject", "internal/fakeheroku", "internal/fakegcloud", "e2e", "internal/layers"}},
+	{"test support", []string{"internal/testproject", "internal/fakeplatform", "internal/fakeheroku", "internal/fakegcloud", "e2e", "internal/layers"}},
 }
 
 const tableFile = "internal/layers/layers_test.go"

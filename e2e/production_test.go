@@ -253,22 +253,7 @@ func TestDevKeepsProductionBehaviour(t *testing.T) {
 	dir := initProject(t, "devprod-demo")
 	key := dotenv(t, dir)["MCP_API_KEY"]
 	port := freePort(t)
-	dev := exec.Command(mcpctlBin, "dev", "--no-tui", "--port", fmt.Sprint(port))
-	dev.Dir = dir
-	dev.Env = append(os.Environ(), "NO_COLOR=1")
-	logs := &syncBuffer{}
-	dev.Stdout, dev.Stderr = logs, logs
-	if err := dev.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- dev.Wait() }()
-	t.Cleanup(func() {
-		if dev.ProcessState == nil {
-			dev.Process.Kill()
-			<-done
-		}
-	})
+	_, logs, _ := runDev(t, dir, port)
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
 	progress := make(chan struct{}, 100)
 	from := 0

@@ -83,6 +83,25 @@ func TestWriteNewNeverReplaces(t *testing.T) {
 	}
 }
 
+// renderedFiles indexes a plan's files by path, failing the test for any Go file that is
+// not gofmt-clean and any file with an unrendered template action.
+func renderedFiles(t *testing.T, plan *Plan) map[string]File {
+	t.Helper()
+	files := map[string]File{}
+	for _, f := range plan.Files {
+		files[f.Path] = f
+		if strings.HasSuffix(f.Path, ".go") {
+			if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
+				t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
+			}
+		}
+		if strings.Contains(string(f.Data), "{{") {
+			t.Errorf("%s has an unrendered template action", f.Path)
+		}
+	}
+	return files
+}
+
 func TestProjectPlan(t *testing.T) {
 	for _, auth := range []string{config.AuthAPIKey, config.AuthNone} {
 		t.Run(auth, func(t *testing.T) {
@@ -91,18 +110,7 @@ func TestProjectPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files := map[string]File{}
-			for _, f := range plan.Files {
-				files[f.Path] = f
-				if strings.HasSuffix(f.Path, ".go") {
-					if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
-						t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
-					}
-				}
-				if strings.Contains(string(f.Data), "{{") {
-					t.Errorf("%s has an unrendered template action", f.Path)
-				}
-			}
+			files := renderedFiles(t, plan)
 			for _, want := range []string{"go.mod", "go.sum", "Procfile", "app.json", ".gitignore", "mcpctl.toml", "cmd/weather/main.go", "tools/tools.go", "internal/server/server.go"} {
 				if _, ok := files[want]; !ok {
 					t.Errorf("plan lacks %s", want)
@@ -173,18 +181,7 @@ func TestProjectPlanOAuth(t *testing.T) {
 			if key != "" {
 				t.Error("an OAuth project got an API key")
 			}
-			files := map[string]File{}
-			for _, f := range plan.Files {
-				files[f.Path] = f
-				if strings.HasSuffix(f.Path, ".go") {
-					if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
-						t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
-					}
-				}
-				if strings.Contains(string(f.Data), "{{") {
-					t.Errorf("%s has an unrendered template action", f.Path)
-				}
-			}
+			files := renderedFiles(t, plan)
 			for _, want := range templates.AuthOnlyFiles() {
 				if _, ok := files[want]; !ok {
 					t.Errorf("plan lacks %s", want)

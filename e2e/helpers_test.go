@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -202,18 +203,6 @@ func runDev(t *testing.T, dir string, port int) (dev *exec.Cmd, logs *syncBuffer
 	return dev, logs, exited
 }
 
-// headerTransport adds fixed headers to every request: go-sdk's client transport has no
-// headers field.
-type headerTransport struct{ header http.Header }
-
-func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	for k, v := range h.header {
-		r.Header[k] = v
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 // connect opens an MCP client session to endpoint with the given headers.
 func connect(t *testing.T, endpoint string, header http.Header) (*mcp.ClientSession, error) {
 	t.Helper()
@@ -221,7 +210,7 @@ func connect(t *testing.T, endpoint string, header http.Header) (*mcp.ClientSess
 	defer cancel()
 	transport := &mcp.StreamableClientTransport{
 		Endpoint:             endpoint,
-		HTTPClient:           &http.Client{Transport: headerTransport{header}},
+		HTTPClient:           &http.Client{Transport: mcpwire.WithHeader(nil, header)},
 		MaxRetries:           1,
 		DisableStandaloneSSE: true,
 	}

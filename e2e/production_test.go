@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -200,7 +201,7 @@ func TestRestartDuringCallLosesNothing(t *testing.T) {
 
 	progress := make(chan struct{}, 10)
 	transport := &mcp.StreamableClientTransport{
-		Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+		Endpoint: endpoint, HTTPClient: &http.Client{Transport: mcpwire.WithHeader(nil, http.Header{"X-Api-Key": {key}})},
 		MaxRetries: 1, DisableStandaloneSSE: true,
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{
@@ -259,7 +260,7 @@ func TestDevKeepsProductionBehaviour(t *testing.T) {
 	from := 0
 	logs.waitFor(t, &from, "ready: generation", 3*time.Minute)
 	transport := &mcp.StreamableClientTransport{
-		Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+		Endpoint: endpoint, HTTPClient: &http.Client{Transport: mcpwire.WithHeader(nil, http.Header{"X-Api-Key": {key}})},
 		MaxRetries: 1, DisableStandaloneSSE: true,
 	}
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{

@@ -208,6 +208,7 @@ func stringSlice(v any) []string {
 }
 
 func TestWrittenConfigsConnect(t *testing.T) {
+	t.Parallel()
 	url := newKeyServer(t)
 	env := map[string]string{"MCP_API_KEY": testKey}
 	for _, cs := range fileClients() {
@@ -270,6 +271,7 @@ func TestWrittenConfigsConnect(t *testing.T) {
 // entry's env only (Claude Desktop gives servers a bare environment), and talks MCP to it
 // over stdio.
 func TestClaudeDesktopEntriesRun(t *testing.T) {
+	t.Parallel()
 	url := newKeyServer(t)
 	self, err := os.Executable()
 	if err != nil {

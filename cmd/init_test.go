@@ -80,15 +80,25 @@ func TestInitUsageErrors(t *testing.T) {
 	}
 }
 
-func TestInitRunsGit(t *testing.T) {
-	cwd := t.TempDir()
-	f, out, _, stub := testFactory(t, cwd)
+// stubGitInit expects init's git steps outside a repository: init, stage, then the commit
+// when git has an identity.
+func stubGitInit(stub *executor.Stub, identity bool) {
 	stub.On("git", []string{"rev-parse"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
 	stub.On("git", []string{"init"}, executor.Result{}, nil)
 	stub.On("git", []string{"add", "--all"}, executor.Result{}, nil)
 	stub.On("git", []string{"ls-files"}, executor.Result{}, nil)
+	if !identity {
+		stub.On("git", []string{"var"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+		return
+	}
 	stub.On("git", []string{"var"}, executor.Result{Stdout: []byte("A <a@b> 1 +0000\n")}, nil)
 	stub.On("git", []string{"commit"}, executor.Result{}, nil)
+}
+
+func TestInitRunsGit(t *testing.T) {
+	cwd := t.TempDir()
+	f, out, _, stub := testFactory(t, cwd)
+	stubGitInit(stub, true)
 	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +130,7 @@ func TestInitWithoutGitInstalled(t *testing.T) {
 func TestInitWithoutGitIdentitySaysHowToCommit(t *testing.T) {
 	cwd := t.TempDir()
 	f, out, _, stub := testFactory(t, cwd)
-	stub.On("git", []string{"rev-parse"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
-	stub.On("git", []string{"init"}, executor.Result{}, nil)
-	stub.On("git", []string{"add", "--all"}, executor.Result{}, nil)
-	stub.On("git", []string{"ls-files"}, executor.Result{}, nil)
-	stub.On("git", []string{"var"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+	stubGitInit(stub, false)
 	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
 		t.Fatal(err)
 	}

@@ -665,9 +665,8 @@ func (r *Runner) scheduleRestart(st *state, readySince time.Time) time.Duration 
 // retire stops g: after its in-flight requests finished (bounded) when drain is set.
 func (r *Runner) retire(st *state, g *generation, drain bool) {
 	st.retiring++
-	r.proxy.Detach(g.backend)
+	idle := r.proxy.Retire(g.backend)
 	go func() {
-		idle := g.backend.Retire()
 		if drain {
 			t := time.NewTimer(r.opts.DrainTimeout)
 			select {

@@ -5,6 +5,7 @@
 // each new generation with their ids mapped, and GET streams move between generations.
 //
 // The runner drives it: Prepare a backend for each healthy generation, Activate it,
-// Detach or Retire the old one, SetDown when nothing is coming. The proxy reports through
-// Options.OnEvent and knows nothing of builds or processes.
+// Retire the one it replaces (Detach one whose process crashed), SetDown when nothing is
+// coming. The proxy reports through Options.OnEvent and knows nothing of builds or
+// processes.
 package devproxy

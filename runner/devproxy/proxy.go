@@ -155,9 +155,6 @@ func (b *Backend) release() {
 	}
 }
 
-// Gen is the generation number b was prepared with.
-func (b *Backend) Gen() int { return b.gen }
-
 // Carried is how many stateful sessions Prepare carried over to b eagerly (those holding a
 // GET stream); others are carried on their next request.
 func (b *Backend) Carried() int { return b.carried }
@@ -169,9 +166,15 @@ func (b *Backend) ToolsChanged() int { return len(b.toolsChanged) }
 // CloseIdleConnections drops the proxy's idle connections to b (its process is gone).
 func (b *Backend) CloseIdleConnections() { b.tr.CloseIdleConnections() }
 
-// Retire stops new requests from using b. The channel closes when the last one finished.
-// Call it after Detach; GET streams do not hold it up, they move to the next generation.
-func (b *Backend) Retire() <-chan struct{} {
+// Retire takes b out of service for good: it stops receiving new requests, and the
+// channel closes when the requests it is serving have finished. GET streams do not hold
+// it up; they move to the next generation.
+func (p *Proxy) Retire(b *Backend) <-chan struct{} {
+	p.Detach(b)
+	return b.retire()
+}
+
+func (b *Backend) retire() <-chan struct{} {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.retired {

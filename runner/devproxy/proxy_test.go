@@ -125,7 +125,7 @@ func TestRetireWaitsForInFlightRequests(t *testing.T) {
 	}()
 	<-entered
 	p.Activate(fakeBackend(t, 2, echo))
-	idle := old.Retire()
+	idle := p.Retire(old)
 	select {
 	case <-idle:
 		t.Fatal("retired generation reported idle with a request in flight")

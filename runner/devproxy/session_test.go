@@ -59,8 +59,7 @@ func swap(t *testing.T, p *Proxy, old, next *generation) *Backend {
 	t.Helper()
 	nb := p.Prepare(context.Background(), next.gen, strings.TrimPrefix(next.srv.URL, "http://"))
 	if ob := p.Activate(nb); ob != nil {
-		p.Detach(ob)
-		<-ob.Retire()
+		<-p.Retire(ob)
 		old.srv.CloseClientConnections()
 		ob.CloseIdleConnections()
 	}

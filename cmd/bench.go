@@ -21,7 +21,6 @@ import (
 type benchOptions struct {
 	IO      *iostreams.IOStreams
 	Getwd   func() (string, error)
-	Getenv  func(string) string
 	Version string
 	// HTTPClient replaces the keep-alive client (tests).
 	HTTPClient *http.Client
@@ -35,21 +34,15 @@ type benchOptions struct {
 	Rate        float64
 	Protocol    string
 	Timeout     time.Duration
-	KeyEnv      string
-	KeyHeader   string
-	Headers     []string
-	Token       string
-	TokenEnv    string
 	JSON        bool
 	Yes         bool
+	credentialOptions
 
-	keyEnvSet bool
-	header    http.Header
-	args      json.RawMessage
+	args json.RawMessage
 }
 
 func newBenchCmd(f *Factory, runF func(context.Context, *benchOptions) error) *cobra.Command {
-	opts := &benchOptions{IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
+	opts := &benchOptions{IO: f.IOStreams, Getwd: f.Getwd, Version: f.Version, credentialOptions: credentialOptions{Getenv: f.Getenv}}
 	c := &cobra.Command{
 		Use:   "bench URL",
 		Short: "Load an MCP endpoint and report calls/s and latency",
@@ -72,11 +65,10 @@ first (--yes to skip the question): it is real traffic on someone's server.`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.URL = args[0]
-			opts.keyEnvSet = c.Flags().Changed("key-env")
 			if c.Flags().Changed("requests") && !c.Flags().Changed("duration") {
 				opts.Duration = 0
 			}
-			if err := opts.validate(); err != nil {
+			if err := opts.validate(c); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -94,17 +86,13 @@ first (--yes to skip the question): it is real traffic on someone's server.`,
 	fl.Float64Var(&opts.Rate, "rate", 0, "cap on calls per second over all clients (0: as fast as answered)")
 	fl.StringVar(&opts.Protocol, "protocol", loadgen.EraAuto, "protocol era: auto, 2026-07-28 or 2025-11-25")
 	fl.DurationVar(&opts.Timeout, "timeout", loadgen.DefaultTimeout, "timeout of each call")
-	fl.StringVar(&opts.KeyEnv, "key-env", defaultKeyEnv, "environment variable (or ./.env entry) holding the API key")
-	fl.StringVar(&opts.KeyHeader, "key-header", probe.DefaultKeyHeader, "header that carries the key (\"Authorization\" sends it as a bearer token)")
-	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
-	fl.StringVar(&opts.Token, "token", "", "OAuth access token to send as Authorization: Bearer (instead of an API key)")
-	fl.StringVar(&opts.TokenEnv, "token-env", "", "environment variable holding the OAuth access token")
+	opts.credentialOptions.addFlags(c)
 	fl.BoolVar(&opts.JSON, "json", false, "print one machine-readable JSON report")
 	fl.BoolVar(&opts.Yes, "yes", false, "load a host that is not this machine without asking")
 	return c
 }
 
-func (o *benchOptions) validate() error {
+func (o *benchOptions) validate(c *cobra.Command) error {
 	u, err := probe.ParseURL(o.URL)
 	if err != nil {
 		return &FlagError{err: err}
@@ -113,7 +101,7 @@ func (o *benchOptions) validate() error {
 		u.Path = "/mcp"
 	}
 	o.URL = u.String()
-	if o.header, err = parseHeaderFlags(o.Headers); err != nil {
+	if err := o.credentialOptions.validate(c); err != nil {
 		return err
 	}
 	switch {
@@ -127,29 +115,14 @@ func (o *benchOptions) validate() error {
 		return FlagErrorf("--rate must not be negative")
 	case o.Timeout <= 0:
 		return FlagErrorf("--timeout must be positive")
-	case o.Token != "" && o.TokenEnv != "":
-		return FlagErrorf("give --token or --token-env, not both")
-	case (o.Token != "" || o.TokenEnv != "") && o.keyEnvSet:
-		return FlagErrorf("--token/--token-env and --key-env exclude each other: a server takes an OAuth token or an API key")
-	case !headerNameRE.MatchString(o.KeyHeader):
-		return FlagErrorf("--key-header %q is not a valid header name", o.KeyHeader)
 	}
 	switch o.Protocol {
 	case loadgen.EraAuto, loadgen.Era2026, loadgen.Era2025:
 	default:
 		return FlagErrorf("--protocol %q: want auto, %s or %s", o.Protocol, loadgen.Era2026, loadgen.Era2025)
 	}
-	if o.Args != "" {
-		if o.Call == "" {
-			return FlagErrorf("--args needs --call TOOL")
-		}
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(o.Args), &obj); err != nil || obj == nil {
-			return FlagErrorf("--args must be a JSON object, e.g. '{\"name\":\"Ada\"}'")
-		}
-		o.args = json.RawMessage(o.Args)
-	}
-	return nil
+	o.args, err = toolArgs(o.Call, o.Args)
+	return err
 }
 
 // benchFailedError reports calls that failed under load; the report has said which.
@@ -171,16 +144,7 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 	if err != nil {
 		return err
 	}
-	// Keys are found exactly as check finds them.
-	co := &checkOptions{Getenv: opts.Getenv, KeyEnv: opts.KeyEnv, keyEnvSet: opts.keyEnvSet, Token: opts.Token, TokenEnv: opts.TokenEnv}
-	var key string
-	keyHeader := opts.KeyHeader
-	if opts.Token != "" || opts.TokenEnv != "" {
-		keyHeader = "Authorization"
-		key, _, err = co.resolveToken(cwd)
-	} else {
-		key, _, err = co.resolveKey(cwd)
-	}
+	key, keyHeader, _, err := opts.credential(cwd)
 	if err != nil {
 		return err
 	}

@@ -19,41 +19,31 @@ import (
 	"github.com/mcpctl/mcpctl/serverenv"
 )
 
-// defaultKeyEnv is the variable the key is read from when --key-env is not given.
-const defaultKeyEnv = "MCP_API_KEY"
-
 type checkOptions struct {
 	IO      *iostreams.IOStreams
 	Getwd   func() (string, error)
-	Getenv  func(string) string
 	Version string
 	// HTTPClient replaces the default client (tests: a client trusting a test CA).
 	HTTPClient *http.Client
 	// DeployedURL resolves `check deployed`: the project's deployed MCP endpoint.
 	DeployedURL func(ctx context.Context) (string, error)
 
-	URL       string
-	Token     string
-	TokenEnv  string
-	KeyEnv    string
-	KeyHeader string
-	Headers   []string
-	Call      string
-	Args      string
-	Timeout   time.Duration
-	RetryFor  time.Duration
-	JSON      bool
+	credentialOptions
+	URL      string
+	Call     string
+	Args     string
+	Timeout  time.Duration
+	RetryFor time.Duration
+	JSON     bool
 
-	keyEnvSet bool
-	header    http.Header
-	args      json.RawMessage
+	args json.RawMessage
 	// now and sleep replace the probe's clock in tests.
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 }
 
 func newCheckCmd(f *Factory, runF func(context.Context, *checkOptions) error) *cobra.Command {
-	opts := &checkOptions{IO: f.IOStreams, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
+	opts := &checkOptions{IO: f.IOStreams, Getwd: f.Getwd, Version: f.Version, credentialOptions: credentialOptions{Getenv: f.Getenv}}
 	if f.Executor != nil {
 		opts.DeployedURL = func(ctx context.Context) (string, error) {
 			dir, err := opts.Getwd()
@@ -118,8 +108,7 @@ Exit codes:
 				fmt.Fprintf(opts.IO.ErrOut, "Checking the deployed server: %s\n", u)
 				opts.URL = u
 			}
-			opts.keyEnvSet = c.Flags().Changed("key-env")
-			if err := opts.validate(); err != nil {
+			if err := opts.validate(c); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -128,12 +117,8 @@ Exit codes:
 			return runCheck(c.Context(), opts)
 		},
 	}
+	opts.credentialOptions.addFlags(c)
 	fl := c.Flags()
-	fl.StringVar(&opts.KeyEnv, "key-env", defaultKeyEnv, "environment variable (or ./.env entry) holding the API key")
-	fl.StringVar(&opts.KeyHeader, "key-header", probe.DefaultKeyHeader, "header that carries the key (\"Authorization\" sends it as a bearer token)")
-	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra request header 'Name: value' (repeatable)")
-	fl.StringVar(&opts.Token, "token", "", "OAuth access token to send as Authorization: Bearer (instead of an API key)")
-	fl.StringVar(&opts.TokenEnv, "token-env", "", "environment variable holding the OAuth access token")
 	fl.StringVar(&opts.Call, "call", "", "call this tool after listing the tools")
 	fl.StringVar(&opts.Args, "args", "", "arguments of the --call tool, as a JSON object")
 	fl.DurationVar(&opts.Timeout, "timeout", probe.DefaultTimeout, "timeout of each request")
@@ -142,33 +127,16 @@ Exit codes:
 	return c
 }
 
-func (o *checkOptions) validate() error {
+func (o *checkOptions) validate(c *cobra.Command) error {
 	if _, err := probe.ParseURL(o.URL); err != nil {
 		return &FlagError{err: err}
 	}
-	header, err := parseHeaderFlags(o.Headers)
-	if err != nil {
+	if err := o.credentialOptions.validate(c); err != nil {
 		return err
 	}
-	o.header = header
-	if o.Token != "" && o.TokenEnv != "" {
-		return FlagErrorf("give --token or --token-env, not both")
-	}
-	if (o.Token != "" || o.TokenEnv != "") && o.keyEnvSet {
-		return FlagErrorf("--token/--token-env and --key-env exclude each other: a server takes an OAuth token or an API key")
-	}
-	if !headerNameRE.MatchString(o.KeyHeader) {
-		return FlagErrorf("--key-header %q is not a valid header name", o.KeyHeader)
-	}
-	if o.Args != "" {
-		if o.Call == "" {
-			return FlagErrorf("--args needs --call TOOL")
-		}
-		var obj map[string]any
-		if err := json.Unmarshal([]byte(o.Args), &obj); err != nil || obj == nil {
-			return FlagErrorf("--args must be a JSON object, e.g. '{\"name\":\"Ada\"}'")
-		}
-		o.args = json.RawMessage(o.Args)
+	var err error
+	if o.args, err = toolArgs(o.Call, o.Args); err != nil {
+		return err
 	}
 	if o.Timeout <= 0 {
 		return FlagErrorf("--timeout must be positive")
@@ -193,16 +161,9 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	var key, source string
-	keyHeader := opts.KeyHeader
-	if opts.Token != "" || opts.TokenEnv != "" {
-		// An OAuth token goes where a bearer goes; the probe still checks that a request
-		// without it is refused.
-		keyHeader = "Authorization"
-		key, source, err = opts.resolveToken(cwd)
-	} else {
-		key, source, err = opts.resolveKey(cwd)
-	}
+	// An OAuth token goes where a bearer goes; the probe still checks that a request
+	// without it is refused.
+	key, keyHeader, source, err := opts.credential(cwd)
 	if err != nil {
 		return err
 	}
@@ -260,20 +221,6 @@ func runCheck(ctx context.Context, opts *checkOptions) error {
 	return nil
 }
 
-// resolveKey finds the API key held in the variable --key-env names, in serverenv's one
-// order: the shell's environment, then ./.env. Without --key-env a missing MCP_API_KEY
-// just means no key.
-func (o *checkOptions) resolveKey(cwd string) (key, source string, err error) {
-	k, err := serverenv.ResolveKey(serverenv.KeyRequest{Var: o.KeyEnv, Getenv: o.Getenv, EnvFile: filepath.Join(cwd, envfile.Name), EnvFileLabel: "./" + envfile.Name})
-	if err != nil {
-		return "", "", err
-	}
-	if !k.Found() && o.keyEnvSet {
-		return "", "", &serverenv.NotFoundError{Var: o.KeyEnv, Looked: k.Looked}
-	}
-	return k.Value, k.Source, nil
-}
-
 // shellKeyNote explains a refused key that came from the shell while ./.env holds another:
 // the shell's wins, in every command.
 func shellKeyNote(opts *checkOptions, cwd, key, source string) string {
@@ -286,20 +233,6 @@ func shellKeyNote(opts *checkOptions, cwd, key, source string) string {
 	}
 	return fmt.Sprintf("; the key sent is %s, which wins over ./.env's other one: to send .env's, `unset %s` or run %s",
 		source, opts.KeyEnv, serverenv.ExportCommand(opts.KeyEnv, envfile.Name))
-}
-
-// resolveToken finds the OAuth access token: --token, else the variable --token-env
-// names, in the same order as a key.
-func (o *checkOptions) resolveToken(cwd string) (token, source string, err error) {
-	k, err := serverenv.ResolveKey(serverenv.KeyRequest{Var: o.TokenEnv, Flag: o.Token, FlagName: "--token",
-		Getenv: o.Getenv, EnvFile: filepath.Join(cwd, envfile.Name), EnvFileLabel: "./" + envfile.Name})
-	if err != nil {
-		return "", "", err
-	}
-	if !k.Found() {
-		return "", "", &serverenv.NotFoundError{Var: o.TokenEnv, Looked: k.Looked}
-	}
-	return k.Value, k.Source, nil
 }
 
 // Interfaces main matches with errors.As, asserted so that a renamed method fails the build.

@@ -109,7 +109,7 @@ func TestCheckKeyResolution(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{}
-	o := &checkOptions{KeyEnv: "MCP_API_KEY", Getenv: func(k string) string { return env[k] }}
+	o := &credentialOptions{KeyEnv: "MCP_API_KEY", Getenv: func(k string) string { return env[k] }}
 
 	if key, src, err := o.resolveKey(dir); err != nil || key != "from-dotenv" || src != "MCP_API_KEY in ./.env" {
 		t.Errorf(".env: %q %q %v", key, src, err)

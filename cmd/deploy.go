@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,10 +17,12 @@ import (
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/doctor"
+	"github.com/mcpctl/mcpctl/internal/envfile"
 	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/internal/iostreams"
 	"github.com/mcpctl/mcpctl/keys"
 	"github.com/mcpctl/mcpctl/probe"
+	"github.com/mcpctl/mcpctl/serverenv"
 	"github.com/mcpctl/mcpctl/ui/deployui"
 )
 
@@ -45,29 +48,159 @@ does not work is rolled back. Platforms: heroku and cloudrun (Google Cloud Run).
 	return c
 }
 
-// runDeployView runs one deploy for any platform's command: behind the progress view on
-// a terminal, else with plain progress lines on stderr. deploy gets the progress sink,
-// where command output goes and where the project checks write. With jsonOut the result,
-// and the error if any, is printed as JSON on stdout.
-func runDeployView[R any](ctx context.Context, ios *iostreams.IOStreams, jsonOut, dryRun bool,
-	deploy func(progress func(deployers.Event), out, checks io.Writer) (*R, error)) (*R, error) {
-	var res *R
+// deployOptions are what every platform's deploy command shares; the platform's own
+// flags go into its client.
+type deployOptions struct {
+	IO      *iostreams.IOStreams
+	Exec    executor.Executor
+	Getwd   func() (string, error)
+	Getenv  func(string) string
+	Version string
+	// Preflight runs the project checks, writing what blocks the deploy to w.
+	Preflight func(ctx context.Context, dir string, w io.Writer) error
+
+	// The target named on the command line: the app (--app, --service), its region and
+	// the platform's project (--project).
+	App, Region, PlatformProject string
+
+	DryRun        bool
+	Yes           bool
+	JSON          bool
+	NoRollback    bool
+	VerifyTimeout time.Duration
+	// DropUnknownKeys lets the config step remove key hashes no key in .env matches.
+	DropUnknownKeys bool
+	AllowBreaking   bool
+}
+
+func newDeployOptions(f *Factory) *deployOptions {
+	opts := &deployOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
+	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts.Exec, dir, w) }
+	return opts
+}
+
+// addDeployFlags adds the flags every deploy command has. release and instance are
+// what the platform calls them ("release", "dyno").
+func addDeployFlags(c *cobra.Command, opts *deployOptions, app, release, instance string) {
+	fl := c.Flags()
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the commands that would change anything, change nothing")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "commit uncommitted work instead of refusing to deploy")
+	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON on stdout")
+	fl.BoolVar(&opts.NoRollback, "no-rollback", false, "keep a "+release+" that fails verification")
+	fl.BoolVar(&opts.DropUnknownKeys, "drop-unknown-keys", false, "remove keys the "+app+" accepts that no key in .env matches (by default they are kept)")
+	fl.DurationVar(&opts.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long verification retries a booting "+instance)
+	fl.BoolVar(&opts.AllowBreaking, "allow-breaking", false, "deploy even when the tools change in a way that breaks existing clients")
+}
+
+// checkDeployFlags refuses the shared flags' bad values.
+func checkDeployFlags(opts *deployOptions) error {
+	if opts.VerifyTimeout < 0 {
+		return FlagErrorf("--verify-timeout must not be negative")
+	}
+	return nil
+}
+
+// runDeploy deploys the project in the working directory with the platform's client,
+// which newClient makes for the project directory: the tools are compared with the
+// deployed ones first, then the pipeline runs behind the progress view on a terminal,
+// else with plain progress lines on stderr. With --json the result, and the error if
+// any, is printed as JSON on stdout.
+func runDeploy(ctx context.Context, opts *deployOptions, newClient func(dir string) deployers.Deployer) error {
+	dir, project, err := openProject(opts.Getwd)
+	if err != nil {
+		return err
+	}
+	env, err := envfile.Read(filepath.Join(dir, envfile.Name))
+	if err != nil {
+		return err
+	}
+	d := newClient(dir)
+	key := deployKey(project, env)
+	if err := deploySurfaceGate(opts, d, dir, project, key).run(ctx); err != nil {
+		return err
+	}
+	dopts := deployers.DeployOptions{
+		Project: project, Env: env,
+		App: opts.App, Region: opts.Region, PlatformProject: opts.PlatformProject,
+		DryRun: opts.DryRun, Yes: opts.Yes, NoRollback: opts.NoRollback, DropUnknownKeys: opts.DropUnknownKeys,
+		Dir: dir, Exec: opts.Exec,
+		Record: func(table string, s []deployers.Setting) error { return recordTarget(dir, table, s, config.SetString) },
+		CheckRecord: func(table string, s []deployers.Setting) error {
+			return recordTarget(dir, table, s, config.CheckSetString)
+		},
+		Verify: deployVerifier(opts.IO.ErrOut, opts.Version, key, opts.VerifyTimeout),
+	}
+	run := func(progress func(deployers.Event), out, checks io.Writer) (*deployers.DeployResult, error) {
+		dopts.Progress, dopts.Output = progress, out
+		if opts.Preflight != nil {
+			dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, checks) }
+		}
+		return deployers.Deploy(ctx, d, dopts)
+	}
+	ios := opts.IO
+	var res *deployers.DeployResult
 	var derr error
-	if ios.IsStderrTTY() && !jsonOut && !dryRun {
+	if ios.IsStderrTTY() && !opts.JSON && !opts.DryRun {
 		derr = deployWithUI(ctx, ios, func(progress func(deployers.Event), out io.Writer) error {
 			var err error
-			res, err = deploy(progress, out, out)
+			res, err = run(progress, out, out)
 			return err
 		})
 	} else {
-		res, derr = deploy(func(e deployers.Event) { printDeployEvent(ios, e) }, &prefixWriter{w: ios.ErrOut, prefix: "       "}, ios.ErrOut)
+		res, derr = run(func(e deployers.Event) { printDeployEvent(ios, e) }, &prefixWriter{w: ios.ErrOut, prefix: "       "}, ios.ErrOut)
 	}
-	if jsonOut {
-		if err := writeDeployJSON(ios.Out, res, derr); err != nil {
-			return res, err
+	if opts.JSON {
+		var doc any
+		if res != nil {
+			doc = d.Report(res).JSON
+		}
+		if err := writeDeployJSON(ios.Out, doc, derr); err != nil {
+			return err
+		}
+	} else if res != nil && (derr == nil || res.DryRun && len(res.Planned) > 0) {
+		// A dry run that stopped at a missing prerequisite still shows its plan.
+		printDeploySummary(ios.Out, d, res)
+	}
+	return derr
+}
+
+// openProject reads the mcpctl.toml of the project in the working directory.
+func openProject(getwd func() (string, error)) (string, *config.File, error) {
+	dir, err := getwd()
+	if err != nil {
+		return "", nil, err
+	}
+	project, err := config.Load(dir)
+	return dir, project, err
+}
+
+// deploySurfaceGate compares the deployed app's tools with the project's before
+// anything changes. An app mcpctl cannot name yet (no region) has nothing to compare.
+func deploySurfaceGate(opts *deployOptions, d deployers.Deployer, dir string, project *config.File, key string) *surfaceGate {
+	return &surfaceGate{IO: opts.IO, Exec: opts.Exec, Dir: dir, Cfg: project, Key: key, Allow: opts.AllowBreaking, DryRun: opts.DryRun,
+		Endpoint: func(ctx context.Context) (string, error) {
+			t := deployers.Given(project, d.Name(), opts.App, opts.Region, opts.PlatformProject)
+			if err := d.Resolve(ctx, project, &t, false, func(err error) error { return err }); err != nil {
+				return "", err
+			}
+			d.SetTarget(t)
+			base, err := d.WebURL(ctx)
+			if err != nil {
+				return "", err
+			}
+			return serverenv.EndpointURL(base, project.Server.Path), nil
+		}}
+}
+
+// recordTarget writes (or, with config.CheckSetString, checks) settings into [table]
+// of mcpctl.toml.
+func recordTarget(dir, table string, settings []deployers.Setting, set func(dir, table, key, value string) error) error {
+	for _, s := range settings {
+		if err := set(dir, table, s.Key, s.Value); err != nil {
+			return err
 		}
 	}
-	return res, derr
+	return nil
 }
 
 // writeDeployJSON prints a deploy's result with an "error" member added when it failed,
@@ -231,8 +364,7 @@ func printDeployEvent(ios *iostreams.IOStreams, e deployers.Event) {
 }
 
 // printDeploySummary prints what a deploy did, or would do, and what to run next.
-func printDeploySummary(ios *iostreams.IOStreams, man deployers.Manual, res *deployers.DeployResult) {
-	out := ios.Out
+func printDeploySummary(out io.Writer, d deployers.Deployer, res *deployers.DeployResult) {
 	if res.DryRun {
 		fmt.Fprintf(out, "Dry run: nothing was changed. A deploy of %s would run:\n", res.App)
 		for _, p := range res.Planned {
@@ -243,16 +375,23 @@ func printDeploySummary(ios *iostreams.IOStreams, man deployers.Manual, res *dep
 		}
 		return
 	}
-	fmt.Fprintf(out, "Deployed %s (release v%d)\n", res.App, res.Release)
-	fmt.Fprintf(out, "  URL:       %s\n", res.WebURL)
-	fmt.Fprintf(out, "  Endpoint:  %s\n", res.Endpoint)
+	rep := d.Report(res)
+	fmt.Fprintln(out, rep.Headline)
+	rows := append([][2]string{{"URL", res.WebURL}, {"Endpoint", res.Endpoint}}, rep.Details...)
 	if res.Verified {
-		fmt.Fprintf(out, "  Verified:  a real MCP client initialized and listed the tools\n")
+		rows = append(rows, [2]string{"Verified", "a real MCP client initialized and listed the tools"})
+	}
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0])+2)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(out, "  %-*s %s\n", width, r[0]+":", r[1])
 	}
 	fmt.Fprintf(out, "\nNext:\n")
 	fmt.Fprintf(out, "  mcpctl connect cursor --target deployed   # or claude-code, vscode, …\n")
 	fmt.Fprintf(out, "  mcpctl check %s\n", res.Endpoint)
-	fmt.Fprintf(out, "  %s\n", man.Logs)
+	fmt.Fprintf(out, "  %s\n", d.Manual().Logs)
 }
 
 // prefixWriter indents streamed build output under the phase lines.

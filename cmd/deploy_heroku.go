@@ -2,45 +2,16 @@ package cmd
 
 import (
 	"context"
-	"io"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/deployers/heroku"
-	"github.com/mcpctl/mcpctl/internal/envfile"
-	"github.com/mcpctl/mcpctl/internal/executor"
-	"github.com/mcpctl/mcpctl/internal/iostreams"
-	"github.com/mcpctl/mcpctl/serverenv"
 )
 
-type deployHerokuOptions struct {
-	IO      *iostreams.IOStreams
-	Exec    executor.Executor
-	Getwd   func() (string, error)
-	Getenv  func(string) string
-	Version string
-	// Preflight runs the project checks, writing what blocks the deploy to w.
-	Preflight func(ctx context.Context, dir string, w io.Writer) error
-
-	App           string
-	Region        string
-	DryRun        bool
-	Yes           bool
-	JSON          bool
-	NoRollback    bool
-	VerifyTimeout time.Duration
-	// DropUnknownKeys lets the config step remove key hashes no key in .env matches.
-	DropUnknownKeys bool
-	AllowBreaking   bool
-}
-
-func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployHerokuOptions) error) *cobra.Command {
-	opts := &deployHerokuOptions{IO: f.IOStreams, Exec: f.Executor, Getwd: f.Getwd, Getenv: f.Getenv, Version: f.Version}
-	opts.Preflight = func(ctx context.Context, dir string, w io.Writer) error { return deployDoctor(ctx, opts.Exec, dir, w) }
+func newDeployHerokuCmd(f *Factory, runF func(context.Context, *deployOptions) error) *cobra.Command {
+	opts := newDeployOptions(f)
 	c := &cobra.Command{
 		Use:   "heroku",
 		Short: "Deploy to Heroku with the heroku CLI, then verify and roll back on failure",
@@ -88,88 +59,20 @@ A configuration that keeps sessions (stateless = false) is refused on more than 
 			if opts.Region != "" && opts.Region != "us" && opts.Region != "eu" {
 				return FlagErrorf("--region must be us or eu")
 			}
-			if opts.VerifyTimeout < 0 {
-				return FlagErrorf("--verify-timeout must not be negative")
+			if err := checkDeployFlags(opts); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
-			return runDeployHeroku(c.Context(), opts)
+			return runDeploy(c.Context(), opts, func(dir string) deployers.Deployer {
+				return &heroku.Client{Exec: opts.Exec, Dir: dir, Timeout: herokuTimeout(opts.Getenv)}
+			})
 		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.App, "app", "", "Heroku app name (default: [deploy.heroku] app, else the project name)")
 	fl.StringVar(&opts.Region, "region", "", "region for a new app: us or eu (default: [deploy.heroku] region)")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the commands that would change anything, change nothing")
-	fl.BoolVarP(&opts.Yes, "yes", "y", false, "commit uncommitted work instead of refusing to deploy")
-	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON on stdout")
-	fl.BoolVar(&opts.NoRollback, "no-rollback", false, "keep a release that fails verification")
-	fl.BoolVar(&opts.DropUnknownKeys, "drop-unknown-keys", false, "remove keys the app accepts that no key in .env matches (by default they are kept)")
-	fl.DurationVar(&opts.VerifyTimeout, "verify-timeout", 2*time.Minute, "how long verification retries a booting dyno")
-	fl.BoolVar(&opts.AllowBreaking, "allow-breaking", false, "deploy even when the tools change in a way that breaks existing clients")
+	addDeployFlags(c, opts, "app", "release", "dyno")
 	return c
-}
-
-func runDeployHeroku(ctx context.Context, opts *deployHerokuOptions) error {
-	dir, err := opts.Getwd()
-	if err != nil {
-		return err
-	}
-	project, err := config.Load(dir)
-	if err != nil {
-		return err
-	}
-	env, err := envfile.Read(filepath.Join(dir, envfile.Name))
-	if err != nil {
-		return err
-	}
-	errOut := opts.IO.ErrOut
-	client := &heroku.Client{Exec: opts.Exec, Dir: dir, Timeout: herokuTimeout(opts.Getenv)}
-	rec := deployers.Recorded(project, client.Name())
-	dopts := deployers.DeployOptions{
-		Project:         project,
-		Env:             env,
-		App:             opts.App,
-		Region:          opts.Region,
-		DryRun:          opts.DryRun,
-		Yes:             opts.Yes,
-		NoRollback:      opts.NoRollback,
-		DropUnknownKeys: opts.DropUnknownKeys,
-		Dir:             dir,
-		Exec:            opts.Exec,
-		RecordApp:       func(app string) error { return config.SetString(dir, rec.Table, rec.Key, app) },
-		CheckRecord:     func(app string) error { return config.CheckSetString(dir, rec.Table, rec.Key, app) },
-	}
-	key := deployKey(project, env)
-	dopts.Verify = deployVerifier(errOut, opts.Version, key, opts.VerifyTimeout)
-
-	if err := herokuSurfaceGate(opts, dir, project, key).run(ctx); err != nil {
-		return err
-	}
-
-	res, derr := runDeployView(ctx, opts.IO, opts.JSON, opts.DryRun, func(progress func(deployers.Event), out, checks io.Writer) (*deployers.DeployResult, error) {
-		dopts.Progress, dopts.Output = progress, out
-		if opts.Preflight != nil {
-			dopts.Preflight = func(ctx context.Context) error { return opts.Preflight(ctx, dir, checks) }
-		}
-		return deployers.Deploy(ctx, client, dopts)
-	})
-	// A dry run that stopped at a missing prerequisite still shows its plan.
-	if !opts.JSON && res != nil && (derr == nil || res.DryRun && len(res.Planned) > 0) {
-		printDeploySummary(opts.IO, client.Manual(), res)
-	}
-	return derr
-}
-
-// herokuSurfaceGate compares the app's tools with the project's before anything changes.
-func herokuSurfaceGate(opts *deployHerokuOptions, dir string, project *config.File, key string) *surfaceGate {
-	return &surfaceGate{IO: opts.IO, Exec: opts.Exec, Dir: dir, Cfg: project, Key: key, Allow: opts.AllowBreaking, DryRun: opts.DryRun,
-		Endpoint: func(ctx context.Context) (string, error) {
-			app := deployers.AppName(project, "heroku", opts.App)
-			base, err := (&heroku.Client{Exec: opts.Exec, Dir: dir, AppName: app}).WebURL(ctx)
-			if err != nil {
-				return "", err
-			}
-			return serverenv.EndpointURL(base, project.Server.Path), nil
-		}}
 }

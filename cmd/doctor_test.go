@@ -88,6 +88,7 @@ func TestDoctorUsageErrors(t *testing.T) {
 // the command succeeds; with .env readable by others, it fails with status 1 and, the
 // report having said everything, an error main does not print.
 func TestDoctorExitStatus(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	dir := doctorProject(t, parent)
 
@@ -122,6 +123,7 @@ func TestDoctorExitStatus(t *testing.T) {
 }
 
 func TestDoctorJSON(t *testing.T) {
+	t.Parallel()
 	dir := doctorProject(t, t.TempDir())
 	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte("web: bin/other\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -80,15 +80,25 @@ func TestInitUsageErrors(t *testing.T) {
 	}
 }
 
-func TestInitRunsGit(t *testing.T) {
-	cwd := t.TempDir()
-	f, out, _, stub := testFactory(t, cwd)
+// stubGitInit expects init's git steps outside a repository: init, stage, then the commit
+// when git has an identity.
+func stubGitInit(stub *executor.Stub, identity bool) {
 	stub.On("git", []string{"rev-parse"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
 	stub.On("git", []string{"init"}, executor.Result{}, nil)
 	stub.On("git", []string{"add", "--all"}, executor.Result{}, nil)
 	stub.On("git", []string{"ls-files"}, executor.Result{}, nil)
+	if !identity {
+		stub.On("git", []string{"var"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+		return
+	}
 	stub.On("git", []string{"var"}, executor.Result{Stdout: []byte("A <a@b> 1 +0000\n")}, nil)
 	stub.On("git", []string{"commit"}, executor.Result{}, nil)
+}
+
+func TestInitRunsGit(t *testing.T) {
+	cwd := t.TempDir()
+	f, out, _, stub := testFactory(t, cwd)
+	stubGitInit(stub, true)
 	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +130,7 @@ func TestInitWithoutGitInstalled(t *testing.T) {
 func TestInitWithoutGitIdentitySaysHowToCommit(t *testing.T) {
 	cwd := t.TempDir()
 	f, out, _, stub := testFactory(t, cwd)
-	stub.On("git", []string{"rev-parse"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
-	stub.On("git", []string{"init"}, executor.Result{}, nil)
-	stub.On("git", []string{"add", "--all"}, executor.Result{}, nil)
-	stub.On("git", []string{"ls-files"}, executor.Result{}, nil)
-	stub.On("git", []string{"var"}, executor.Result{}, &executor.ExitError{ExitCode: 128})
+	stubGitInit(stub, false)
 	if err := execute(t, f, "init", "weather", "--yes"); err != nil {
 		t.Fatal(err)
 	}
@@ -218,24 +224,40 @@ func TestInitDryRunWritesNothing(t *testing.T) {
 }
 
 // The wizard runs only on a terminal; fed keystrokes, it produces the same project the
-// flags would.
+// flags would. With --auth oauth and no issuer, it asks for the provider. (Text fed all
+// at once races with the form's focus changes, so there only the first field gets any
+// and the other values are flags.)
 func TestInitWizard(t *testing.T) {
-	cwd := t.TempDir()
-	f, _, _, stub := testFactory(t, cwd)
-	stub.Missing = []string{"git"}
-	f.IOStreams.SetTTY(true)
-	in := f.IOStreams.In.(*bytes.Buffer)
-	// name, module (empty: default), auth (first option), path, port
-	in.WriteString("wiz-app\r\r\r\r\r")
-	if err := execute(t, f, "init"); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(cwd, "wiz-app", "mcpctl.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(data), `name = "wiz-app"`) || !strings.Contains(string(data), `auth = "apikey"`) {
-		t.Fatalf("mcpctl.toml:\n%s", data)
+	for _, tc := range []struct {
+		name, keys string
+		args, want []string
+	}{
+		// name, module (empty: default), auth (first option), path, port
+		{"apikey", "wiz-app\r\r\r\r\r", []string{"init"}, []string{`name = "wiz-app"`, `auth = "apikey"`}},
+		// issuer, then the defaults: audience (empty), scopes
+		{"oauth", "https://id.example.com/\r\r\r",
+			[]string{"init", "wiz-app", "--name", "wiz-app", "--module", "wiz", "--auth", "oauth", "--path", "/mcp", "--port", "8000"},
+			[]string{`auth = "oauth"`, `issuer = "https://id.example.com/"`, `scopes = ["mcp:tools"]`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cwd := t.TempDir()
+			f, _, _, stub := testFactory(t, cwd)
+			stub.Missing = []string{"git"}
+			f.IOStreams.SetTTY(true)
+			f.IOStreams.In.(*bytes.Buffer).WriteString(tc.keys)
+			if err := execute(t, f, tc.args...); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(cwd, "wiz-app", "mcpctl.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(data), w) {
+					t.Errorf("mcpctl.toml lacks %s:\n%s", w, data)
+				}
+			}
+		})
 	}
 }
 
@@ -322,31 +344,6 @@ func TestInitOAuth(t *testing.T) {
 	env, err := os.ReadFile(filepath.Join(cwd, "weather", ".env"))
 	if err != nil || !strings.Contains(string(env), "MCP_RESOURCE_URL=http://127.0.0.1:8000/mcp\n") || strings.Contains(string(env), "MCP_API_KEY") {
 		t.Fatalf(".env (%v):\n%s", err, env)
-	}
-}
-
-// With --auth oauth and no issuer on a terminal, the wizard asks for the provider.
-// (Text fed all at once races with the form's focus changes, so only the first field
-// gets any here and the other values are flags.)
-func TestInitWizardOAuth(t *testing.T) {
-	cwd := t.TempDir()
-	f, _, _, stub := testFactory(t, cwd)
-	stub.Missing = []string{"git"}
-	f.IOStreams.SetTTY(true)
-	in := f.IOStreams.In.(*bytes.Buffer)
-	// issuer, then the defaults: audience (empty), scopes
-	in.WriteString("https://id.example.com/\r\r\r")
-	if err := execute(t, f, "init", "wiz-app", "--name", "wiz-app", "--module", "wiz", "--auth", "oauth", "--path", "/mcp", "--port", "8000"); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(cwd, "wiz-app", "mcpctl.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range []string{`auth = "oauth"`, `issuer = "https://id.example.com/"`, `scopes = ["mcp:tools"]`} {
-		if !strings.Contains(string(data), w) {
-			t.Errorf("mcpctl.toml lacks %s:\n%s", w, data)
-		}
 	}
 }
 

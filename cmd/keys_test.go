@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -35,17 +34,8 @@ func TestKeysFlags(t *testing.T) {
 		{args: []string{"keys", "frobnicate"}, usage: true},
 		{args: []string{"keys"}, usage: true},
 	} {
-		f, _, _, _ := testFactory(t, t.TempDir())
-		var got *keysOptions
-		err := executeWith(t, f, newKeysCmd(f, func(_ context.Context, o *keysOptions) error { got = o; return nil }), tc.args...)
-		if tc.usage {
-			if !IsUsageError(err) {
-				t.Errorf("%v: got %v, want a usage error", tc.args, err)
-			}
-			continue
-		}
-		if err != nil || got == nil {
-			t.Errorf("%v: %v", tc.args, err)
+		got := parsedOptions(t, newKeysCmd, tc.usage, tc.args...)
+		if got == nil {
 			continue
 		}
 		if got.Verb != tc.verb || got.Name != tc.name || got.Previous != tc.prev || got.Now != tc.now {

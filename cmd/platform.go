@@ -51,6 +51,11 @@ func envTimeout(getenv func(string) string, name string) time.Duration {
 // records it; deployers.ErrNoApp when there is none. Commands go through it, so that
 // they work whichever platform the project is deployed to.
 func projectPlatform(io *iostreams.IOStreams, exec executor.Executor, getenv func(string) string, dir string, cfg *config.File) (deployers.Platform, error) {
+	return platforms(io, exec, getenv, dir).ForProject(cfg)
+}
+
+// platforms makes the client of each platform's app for the commands that manage one.
+func platforms(io *iostreams.IOStreams, exec executor.Executor, getenv func(string) string, dir string) deployers.Factory {
 	return deployers.Factory{
 		"heroku": func(t deployers.Target) deployers.Platform {
 			return newHerokuClient(io, exec, getenv, dir, t.App)
@@ -58,7 +63,7 @@ func projectPlatform(io *iostreams.IOStreams, exec executor.Executor, getenv fun
 		"cloudrun": func(t deployers.Target) deployers.Platform {
 			return &cloudrun.Client{Exec: exec, Dir: dir, Service: t.App, Region: t.Region, Project: t.Project, Timeout: envTimeout(getenv, gcloudTimeoutEnv)}
 		},
-	}.ForProject(cfg)
+	}
 }
 
 // deployHint says how to deploy, for hints.

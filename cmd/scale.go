@@ -12,8 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/deployers/cloudrun"
+	"github.com/mcpctl/mcpctl/deployers/heroku"
 	"github.com/mcpctl/mcpctl/internal/executor"
 	"github.com/mcpctl/mcpctl/internal/iostreams"
 )
@@ -107,11 +108,7 @@ A stateless server (the default) scales out with no change.`,
 }
 
 func runScale(ctx context.Context, opts *scaleOptions) error {
-	dir, err := opts.Getwd()
-	if err != nil {
-		return err
-	}
-	project, err := config.Load(dir)
+	dir, project, err := openProject(opts.Getwd)
 	if err != nil {
 		return err
 	}
@@ -119,38 +116,28 @@ func runScale(ctx context.Context, opts *scaleOptions) error {
 	if several && !project.Server.Stateless {
 		return &hintError{err: errors.New("refusing more than one instance: mcpctl.toml has stateless = false"), hint: cloudrun.StatefulHint}
 	}
+	t := deployers.Recorded(project, opts.Platform)
+	p := platforms(opts.IO, opts.Exec, opts.Getenv, dir)[opts.Platform](t)
+	if t.App == "" {
+		return &hintError{err: fmt.Errorf("the project has no %s", strings.TrimSpace(strings.TrimPrefix(platformTitle(p), "the "))), hint: "deploy it first: mcpctl deploy " + opts.Platform}
+	}
+	if several {
+		if err := checkDeployedStateless(ctx, opts, p.WebURL); err != nil {
+			return err
+		}
+	}
 	out := opts.IO.Out
-	switch opts.Platform {
-	case "heroku":
-		app := project.Deploy.Heroku.App
-		if app == "" {
-			return &hintError{err: errors.New("the project has no Heroku app"), hint: "deploy it first: mcpctl deploy heroku"}
-		}
-		c := newHerokuClient(opts.IO, opts.Exec, opts.Getenv, dir, app)
-		if several {
-			if err := checkDeployedStateless(ctx, opts, c.WebURL); err != nil {
-				return err
-			}
-		}
+	switch c := p.(type) {
+	case *heroku.Client:
 		if err := c.Scale(ctx, opts.Web); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "The Heroku app %s runs %d web dyno(s) now.\n", app, opts.Web)
-	case "cloudrun":
-		r := project.Deploy.CloudRun
-		if r.Service == "" {
-			return &hintError{err: errors.New("the project has no Cloud Run service"), hint: "deploy it first: mcpctl deploy cloudrun --region REGION"}
-		}
-		c := &cloudrun.Client{Exec: opts.Exec, Dir: dir, Service: r.Service, Region: r.Region, Project: r.Project, Timeout: envTimeout(opts.Getenv, gcloudTimeoutEnv)}
-		if several {
-			if err := checkDeployedStateless(ctx, opts, c.WebURL); err != nil {
-				return err
-			}
-		}
+		fmt.Fprintf(out, "The Heroku app %s runs %d web dyno(s) now.\n", t.App, opts.Web)
+	case *cloudrun.Client:
 		if err := c.Scale(ctx, opts.Min, opts.Max); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "The Cloud Run service %s scales%s now.\n", r.Service, scaleRange(opts.Min, opts.Max))
+		fmt.Fprintf(out, "The Cloud Run service %s scales%s now.\n", t.App, scaleRange(opts.Min, opts.Max))
 		if opts.Min != nil && *opts.Min > 0 {
 			fmt.Fprintf(out, "%d instance(s) are kept warm and billed while idle; `mcpctl scale cloudrun --min 0` scales to zero.\n", *opts.Min)
 		} else if opts.Min != nil {

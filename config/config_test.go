@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseFullFile(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("mcpctl.toml", []byte(`
 [project]
 name = "weather"
@@ -40,6 +41,7 @@ region = "eu"
 }
 
 func TestParseDefaults(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +55,7 @@ func TestParseDefaults(t *testing.T) {
 }
 
 func TestStreamSettingsReachTheServer(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n[server]\nstream_first_byte = \"0s\"\nstream_keepalive = \"500ms\"\ndrain_timeout = \"10s\"\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +69,7 @@ func TestStreamSettingsReachTheServer(t *testing.T) {
 }
 
 func TestStatelessFalseOverridesDefault(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n[server]\nstateless = false\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +80,7 @@ func TestStatelessFalseOverridesDefault(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, toml string
 		want       []string // substrings of the error
@@ -121,6 +126,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	_, err := Parse("mcpctl.toml", []byte("[project]\nname = \"X\"\n[server]\nport = -1\nauth = \"x\"\n"))
 	var cfgErr *Error
 	if !errors.As(err, &cfgErr) || len(cfgErr.Problems) != 3 {
@@ -129,6 +135,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 }
 
 func TestCheckName(t *testing.T) {
+	t.Parallel()
 	for name, ok := range map[string]bool{
 		"abc": true, "weather-server": true, "a1-b2": true, strings.Repeat("a", 30): true,
 		"ab": false, strings.Repeat("a", 31): false, "1abc": false, "-abc": false, "abc-": false,
@@ -141,6 +148,7 @@ func TestCheckName(t *testing.T) {
 }
 
 func TestCheckPath(t *testing.T) {
+	t.Parallel()
 	for p, ok := range map[string]bool{
 		"/mcp": true, "/api/mcp": true, "/v1/mcp-server": true,
 		"mcp": false, "/": false, "/mcp/": false, "/a b": false, "/health": false, "/.well-known/x": false, "//mcp": false, "/mcp?x=1": false,
@@ -152,6 +160,7 @@ func TestCheckPath(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, err := Load(dir)
 	var nf *NotFoundError
@@ -166,6 +175,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
+	t.Parallel()
 	f := Default("weather")
 	f.Server.Stateless = false
 	f.Server.AllowedOrigins = []string{"https://a.example.com", "https://b.example.com"}
@@ -179,6 +189,7 @@ func TestEnv(t *testing.T) {
 
 // The documented example must stay a valid project file with every key in it.
 func TestExampleFileIsValidAndComplete(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../mcpctl.toml.example")
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +208,7 @@ func TestExampleFileIsValidAndComplete(t *testing.T) {
 }
 
 func TestParseOAuth(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("mcpctl.toml", []byte(`
 [project]
 name = "weather"
@@ -234,6 +246,7 @@ jwks_url = "https://example.us.auth0.com/.well-known/jwks.json"
 }
 
 func TestOAuthDefaultsAndEnv(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("mcpctl.toml", []byte("[project]\nname = \"weather\"\n[server]\nauth = \"oauth\"\n[server.oauth]\nissuer = \"http://127.0.0.1:9999\"\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +270,7 @@ func TestOAuthDefaultsAndEnv(t *testing.T) {
 }
 
 func TestParseOAuthErrors(t *testing.T) {
+	t.Parallel()
 	const head = "[project]\nname = \"weather\"\n[server]\nauth = \"oauth\"\n"
 	for _, tc := range []struct {
 		name, toml string
@@ -288,6 +302,7 @@ func TestParseOAuthErrors(t *testing.T) {
 }
 
 func TestCheckResourceURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		url, path string
 		ok        bool

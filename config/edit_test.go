@@ -8,6 +8,7 @@ import (
 )
 
 func TestSetString(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in, want string
 	}{
@@ -41,6 +42,7 @@ func TestSetString(t *testing.T) {
 }
 
 func TestSetStringRefusesInvalidResult(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, FileName)
 	in := "[project]\nname = \"weather\"\n"
@@ -55,6 +57,7 @@ func TestSetStringRefusesInvalidResult(t *testing.T) {
 
 // A project file with a UTF-8 BOM is read and edited like any other; the BOM stays.
 func TestSetStringKeepsBOM(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	src := "\xEF\xBB\xBF[project]\nname = \"bom\"\n"
 	os.WriteFile(filepath.Join(dir, FileName), []byte(src), 0o644)

@@ -12,6 +12,7 @@ func codexReq(f *fixture) (Request, string) {
 }
 
 func TestCodexEdits(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		in     string
@@ -84,6 +85,7 @@ func TestCodexEdits(t *testing.T) {
 }
 
 func TestCodexRefusesFormsItDoesNotEdit(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"[mcp_servers]\ndemo = { url = \"http://127.0.0.1:8000/mcp\" }\n",
 		"mcp_servers.demo.url = \"http://127.0.0.1:8000/mcp\"\n",

@@ -126,6 +126,7 @@ func fileClients() []clientScope {
 }
 
 func TestGoldenNewFiles(t *testing.T) {
+	t.Parallel()
 	for _, cs := range fileClients() {
 		for _, auth := range []Auth{AuthAPIKey, AuthOAuth} {
 			t.Run(string(cs.client)+"/"+string(cs.scope)+"/"+string(auth), func(t *testing.T) {
@@ -163,6 +164,7 @@ func TestGoldenNewFiles(t *testing.T) {
 // fields, comments and the user's own formatting must survive, and our old entry (with
 // a stale URL and a field the user added) is updated in place.
 func TestGoldenMerge(t *testing.T) {
+	t.Parallel()
 	for _, cs := range []clientScope{
 		{Cursor, ScopeProject}, {ClaudeCode, ScopeUser}, {ClaudeDesktop, ScopeUser},
 		{VSCode, ScopeProject}, {Windsurf, ScopeUser}, {Codex, ScopeUser}, {Gemini, ScopeProject},
@@ -227,6 +229,7 @@ func TestGoldenMerge(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := f.req(Cursor)
 	r.DryRun = true
@@ -258,6 +261,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 }
 
 func TestMalformedFileUntouched(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		client   Client
 		content  string
@@ -311,6 +315,7 @@ func TestMalformedFileUntouched(t *testing.T) {
 }
 
 func TestNamesValidated(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"", "has space", "dot.name", "slash/x", "ünï", "quote\"", strings.Repeat("a", 65)} {
 		f := newFixture(t)
 		r := f.req(Cursor)
@@ -327,6 +332,7 @@ func TestNamesValidated(t *testing.T) {
 }
 
 func TestRequestChecks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, tc := range []struct {
 		name   string
@@ -359,6 +365,7 @@ func TestRequestChecks(t *testing.T) {
 }
 
 func TestUserPaths(t *testing.T) {
+	t.Parallel()
 	home := "/home/u"
 	vars := map[string]string{}
 	env := func(goos string) Env {
@@ -414,6 +421,7 @@ func TestUserPaths(t *testing.T) {
 }
 
 func TestDefaultScopes(t *testing.T) {
+	t.Parallel()
 	want := map[Client]Scope{
 		Cursor: ScopeProject, ClaudeCode: ScopeProject, VSCode: ScopeProject, Gemini: ScopeProject,
 		ClaudeDesktop: ScopeUser, Windsurf: ScopeUser, Codex: ScopeUser, ClaudeAI: ScopeUser,
@@ -429,6 +437,7 @@ func TestDefaultScopes(t *testing.T) {
 }
 
 func TestAdvice(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, tc := range []struct {
 		client Client
@@ -458,6 +467,7 @@ func TestAdvice(t *testing.T) {
 // TestAuthSwitch moves an entry from API key to OAuth and back: the header (and a headers
 // object left empty) goes, other headers the user added stay.
 func TestAuthSwitch(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := f.req(Cursor)
 	path := filepath.Join(f.proj, ".cursor", "mcp.json")
@@ -498,6 +508,7 @@ func TestAuthSwitch(t *testing.T) {
 // TestVSCodeInputLifecycle: the promptString input is shared by every entry using the
 // key and removed with the last of them; a user's description is kept.
 func TestVSCodeInputLifecycle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	path := filepath.Join(f.proj, ".vscode", "mcp.json")
 	a, b := f.req(VSCode), f.req(VSCode)
@@ -528,6 +539,7 @@ func TestVSCodeInputLifecycle(t *testing.T) {
 
 // A user's own (empty) "inputs" array survives connect and --remove.
 func TestVSCodeRemoveKeepsTheUsersInputs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	path := filepath.Join(f.proj, ".vscode", "mcp.json")
 	os.MkdirAll(filepath.Dir(path), 0o755)
@@ -544,6 +556,7 @@ func TestVSCodeRemoveKeepsTheUsersInputs(t *testing.T) {
 }
 
 func TestSymlinkedFileWrittenThrough(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	real := filepath.Join(f.home, "dotfiles", "mcp.json")
 	writeFile(t, real, "{}\n", 0o600)
@@ -570,6 +583,7 @@ func TestSymlinkedFileWrittenThrough(t *testing.T) {
 
 // TestCRLFAndCompactFiles: inserted text follows the file's line endings and layout.
 func TestCRLFAndCompactFiles(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	path := filepath.Join(f.proj, ".cursor", "mcp.json")
 	writeFile(t, path, "{\r\n    \"mcpServers\": {\r\n        \"other\": {\"url\": \"https://x.example/mcp\"}\r\n    }\r\n}\r\n", 0o644)
@@ -592,6 +606,7 @@ func TestCRLFAndCompactFiles(t *testing.T) {
 }
 
 func TestByteOrderMarkKept(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	path := filepath.Join(f.proj, ".vscode", "mcp.json")
 	writeFile(t, path, "\uFEFF{\n\t\"servers\": {}\n}\n", 0o644)
@@ -603,6 +618,7 @@ func TestByteOrderMarkKept(t *testing.T) {
 }
 
 func TestEmptyFileIsEmptyObject(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	path := filepath.Join(f.proj, ".cursor", "mcp.json")
 	writeFile(t, path, "\n", 0o644)
@@ -613,6 +629,7 @@ func TestEmptyFileIsEmptyObject(t *testing.T) {
 }
 
 func TestNoKeyInFiles(t *testing.T) {
+	t.Parallel()
 	const key = "mcpk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	f := newFixture(t)
 	for _, cs := range fileClients() {
@@ -636,6 +653,7 @@ func TestNoKeyInFiles(t *testing.T) {
 }
 
 func TestOAuthEntriesNameRedirectURIs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := f.req(Cursor)
 	r.Auth = AuthOAuth

@@ -8,6 +8,7 @@ import (
 )
 
 func TestClaudeAISteps(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r := f.req(ClaudeAI)
 	res := apply(t, r)
@@ -61,6 +62,7 @@ func TestClaudeAISteps(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Cursor and Codex point at the deployed URL, Claude Code (project) at another
 	// server, Claude Desktop bridges to the local URL; Gemini's file is broken.
@@ -124,6 +126,7 @@ func TestList(t *testing.T) {
 }
 
 func TestSameURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a, b string
 		same bool
@@ -143,6 +146,7 @@ func TestSameURL(t *testing.T) {
 // For a project generated for API keys, setting auth = "oauth" would make the server
 // refuse to start: claude.ai's advice must be one that works.
 func TestClaudeAIOAuthAdviceFitsTheCode(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	server := filepath.Join(f.proj, "internal", "server")
 	if err := os.MkdirAll(server, 0o755); err != nil {

@@ -12,6 +12,7 @@ import (
 // A new key reaches the one entry kind that holds the key itself (Claude Desktop via
 // mcp-remote), and the backup of the edit does not keep the replaced key.
 func TestUpdateKeyMovesMCPRemoteEntry(t *testing.T) {
+	t.Parallel()
 	dir, home := t.TempDir(), t.TempDir()
 	env, err := NewEnv("linux", func(k string) string {
 		if k == "HOME" {

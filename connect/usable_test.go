@@ -20,6 +20,7 @@ import (
 	"github.com/tailscale/hujson"
 
 	"github.com/mcpctl/mcpctl/bridge"
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/mcpctl/mcpctl/internal/testproject"
 	"github.com/mcpctl/mcpctl/scaffold"
 	"github.com/mcpctl/mcpctl/serverenv"
@@ -81,17 +82,6 @@ func newKeyServer(t *testing.T) string {
 	return proj.Start(t, "MCP_API_KEY="+testKey) + "/mcp"
 }
 
-// headerRoundTripper adds fixed headers, as an HTTP client configured from the entry would.
-type headerRoundTripper http.Header
-
-func (h headerRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	return http.DefaultTransport.RoundTrip(req)
-}
-
 func useSession(t *testing.T, ctx context.Context, transport mcp.Transport) {
 	t.Helper()
 	c := mcp.NewClient(&mcp.Implementation{Name: "connect-test", Version: "1.0.0"}, nil)
@@ -118,7 +108,7 @@ func connectHTTP(t *testing.T, ctx context.Context, url string, headers map[stri
 	}
 	useSession(t, ctx, &mcp.StreamableClientTransport{
 		Endpoint:             url,
-		HTTPClient:           &http.Client{Transport: headerRoundTripper(h)},
+		HTTPClient:           &http.Client{Transport: mcpwire.WithHeader(nil, h)},
 		MaxRetries:           -1,
 		DisableStandaloneSSE: true,
 	})
@@ -218,6 +208,7 @@ func stringSlice(v any) []string {
 }
 
 func TestWrittenConfigsConnect(t *testing.T) {
+	t.Parallel()
 	url := newKeyServer(t)
 	env := map[string]string{"MCP_API_KEY": testKey}
 	for _, cs := range fileClients() {
@@ -280,6 +271,7 @@ func TestWrittenConfigsConnect(t *testing.T) {
 // entry's env only (Claude Desktop gives servers a bare environment), and talks MCP to it
 // over stdio.
 func TestClaudeDesktopEntriesRun(t *testing.T) {
+	t.Parallel()
 	url := newKeyServer(t)
 	self, err := os.Executable()
 	if err != nil {

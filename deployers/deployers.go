@@ -7,6 +7,15 @@ package deployers
 import (
 	"context"
 	"errors"
+	"strings"
+	"time"
+)
+
+// Bounds of platform calls: each call of a platform's CLI, unless the user sets one, and
+// a push, which includes the build.
+const (
+	CallTimeout  = 2 * time.Minute
+	BuildTimeout = 30 * time.Minute
 )
 
 // Platform is a deployed app on a hosting platform.
@@ -26,3 +35,16 @@ type Platform interface {
 
 // ErrNoApp means the project has not been deployed: there is no app to talk to.
 var ErrNoApp = errors.New("the project has no deployed app")
+
+// Snippet is the start of a CLI's output, for an error that says the output was not
+// what mcpctl expected.
+func Snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	if s == "" {
+		s = "(nothing)"
+	}
+	return s
+}

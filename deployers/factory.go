@@ -51,10 +51,14 @@ func Recorded(cfg *config.File, name string) Target {
 	return Target{Platform: name}
 }
 
-// AppName is the app a deploy to platform acts on: the one given (--app), else the one
-// mcpctl.toml records, else the project's name.
-func AppName(cfg *config.File, platform, given string) string {
-	return cmp.Or(given, Recorded(cfg, platform).App, cfg.Project.Name)
+// Given is the target a command acts on: what it was given (app, region, the
+// platform's project), else what mcpctl.toml records; the app, else the project's name.
+func Given(cfg *config.File, platform, app, region, project string) Target {
+	t := Recorded(cfg, platform)
+	t.App = cmp.Or(app, t.App, cfg.Project.Name)
+	t.Region = cmp.Or(region, t.Region)
+	t.Project = cmp.Or(project, t.Project)
+	return t
 }
 
 // Factory makes the client of a recorded app: one constructor per platform name. The

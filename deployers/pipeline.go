@@ -1,7 +1,6 @@
 package deployers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/gitrepo"
@@ -43,22 +41,32 @@ type VerifyFunc func(ctx context.Context, endpoint string) error
 
 // Deployer is a Platform that mcpctl can deploy to: the steps of the pipeline that
 // differ between platforms. The pipeline (Deploy) decides their order, what a dry run
-// shows, and when to stop or roll back.
+// shows, and when to stop or roll back. A platform that makes its app before the first
+// push is also a Creator; one that ships config with the code is a ConfigPusher.
 type Deployer interface {
 	Platform
-	// Manual names the platform and its commands in the messages a user reads.
+	// Manual names the platform and its commands in the messages a user reads. It is
+	// read after SetTarget, so it may name the app.
 	Manual() Manual
-	// SetApp chooses the app the following calls act on.
-	SetApp(name string)
-	// SetWaiting reports calls that take a while (nil: silent).
-	SetWaiting(func(call string, elapsed time.Duration))
+	// Resolve completes and checks the target of a deploy of project. t holds what the
+	// command line gives, else what mcpctl.toml records; its App is always set. Resolve
+	// fills in defaults and, when online, asks the platform for what is still missing.
+	// A setting it cannot find goes to need, which stops a deploy but lets a dry run go
+	// on; Resolve then puts a placeholder such as "<region>" in t.
+	Resolve(ctx context.Context, project *config.File, t *Target, online bool, need func(error) error) error
+	// Records is what mcpctl.toml keeps of t in the platform's table, in a stable order;
+	// nil when t holds a placeholder.
+	Records(t Target) []Setting
+	// SetTarget chooses the app the following calls act on.
+	SetTarget(t Target)
+	// SetProgress reports what the platform waits for, or does beyond the steps, as
+	// messages of the running phase (nil: silent).
+	SetProgress(func(message string))
 
 	// CheckAccess reports whether the platform's CLI is installed and logged in.
 	CheckAccess(ctx context.Context) error
 	// Lookup returns the app, nil when it does not exist.
 	Lookup(ctx context.Context) (*App, error)
-	// Create makes the app in region.
-	Create(ctx context.Context, region string) (*App, error)
 	// CheckApp refuses an app the project cannot run on as it is configured.
 	CheckApp(app *App, project *config.File) error
 	// Attach prepares the repository for pushes to the app (a git remote); Push works
@@ -79,27 +87,65 @@ type Deployer interface {
 	Logs(ctx context.Context, n int) (string, error)
 	// Rollback returns the app to release r.
 	Rollback(ctx context.Context, r Release) error
+	// Report is a deploy's result in the platform's words.
+	Report(res *DeployResult) Report
 
-	// The commands a dry run shows for each step.
+	// The commands a dry run shows for each step, or a person runs by hand.
 	PlanLookup(region string) string
-	PlanCreate(region string) string
 	PlanAttach(repo *gitrepo.Repo) string // "" when Attach does nothing
 	PlanConfig(changes map[string]string) string
 	PlanPush(repo *gitrepo.Repo) string
+	PlanRollback(r Release) string
 }
 
-// Manual is how messages name a platform and its commands.
+// Creator is a Deployer that makes the app before the first push (Heroku). On a
+// platform without it the first push makes the app (Cloud Run), and the app's URL is
+// known only after that push.
+type Creator interface {
+	// Create makes the app in region.
+	Create(ctx context.Context, region string) (*App, error)
+	PlanCreate(region string) string
+}
+
+// ConfigPusher is a Deployer whose push makes one revision of the code and its config
+// together (Cloud Run sets env vars with the deploy): the config changes go with the
+// push instead of being a release of their own.
+type ConfigPusher interface {
+	PushConfig(ctx context.Context, repo *gitrepo.Repo, changes map[string]string, out io.Writer) error
+	PlanPushConfig(repo *gitrepo.Repo, changes map[string]string) []string
+}
+
+// Manual is how messages name a platform, its parts and its commands.
 type Manual struct {
-	Title         string // "Heroku"
-	DefaultRegion string // where a new app goes unless told
-	Logs          string // the command that follows the app's logs
-	Rollback      string // the command that rolls the app back by hand
+	Title      string // "Heroku"
+	App        string // what the platform calls an app: "app", "service"
+	URL        string // what messages call its URL before it is known: "web url"
+	Release    string // what a deploy makes: "release", "revision"
+	RolledBack string // what a rollback did, before the release: "the app was rolled back to"
+	Logs       string // the command that follows the app's logs
+	LogLines   int    // how many log lines a failed deploy shows
+}
+
+// Setting is one key of a platform's table in mcpctl.toml.
+type Setting struct{ Key, Value string }
+
+// Report is a deploy's result as a platform presents it.
+type Report struct {
+	// JSON is the result printed by --json; its field names are kept for scripts.
+	JSON any
+	// Headline is the summary's first line, such as "Deployed weather (release v5)".
+	Headline string
+	// Details are label and value lines the summary shows after the endpoint.
+	Details [][2]string
 }
 
 // App is what the pipeline needs of a platform's app.
 type App struct {
 	Name   string
 	WebURL string // "" when not known yet
+	// Config is the app's environment when Lookup read it with the app; nil: the
+	// pipeline asks Config.
+	Config map[string]string
 }
 
 // Release is one release (Heroku) or revision (Cloud Run) of an app.
@@ -136,9 +182,9 @@ type DeployOptions struct {
 	Project *config.File
 	// Env is the project's .env; it supplies the keys whose hashes the app gets.
 	Env map[string]string
-	// App overrides the app mcpctl.toml records; Region is used when the app is created.
-	App    string
-	Region string
+	// App, Region and PlatformProject (Cloud Run's Google Cloud project) override what
+	// mcpctl.toml records.
+	App, Region, PlatformProject string
 
 	DryRun     bool // print what would change, change nothing
 	Yes        bool // commit uncommitted work instead of refusing
@@ -153,10 +199,9 @@ type DeployOptions struct {
 	Preflight func(context.Context) error
 	// Verify checks the deployed endpoint; nil skips verification.
 	Verify VerifyFunc
-	// RecordApp stores a newly chosen app name in mcpctl.toml.
-	RecordApp func(app string) error
-	// CheckRecord reports, before anything changes, that RecordApp would fail.
-	CheckRecord func(app string) error
+	// Record stores the settings of a newly chosen target in [table] of mcpctl.toml;
+	// CheckRecord reports, before anything changes, that Record would fail.
+	Record, CheckRecord func(table string, settings []Setting) error
 	// Exec runs git; the platform runs its own CLI.
 	Exec executor.Executor
 
@@ -165,22 +210,25 @@ type DeployOptions struct {
 	Progress func(Event)
 }
 
-// DeployResult is what a deploy did.
+// DeployResult is what a deploy did. Each platform reports it in its own words
+// (Deployer.Report).
 type DeployResult struct {
-	App           string   `json:"app"`
-	Created       bool     `json:"created"`
-	WebURL        string   `json:"web_url"`
-	Endpoint      string   `json:"endpoint"`
-	ConfigChanged []string `json:"config_changed"`
-	Release       int      `json:"release,omitempty"`
-	Verified      bool     `json:"verified"`
-	// DynoType is the size of the web dynos deployed to (Eco, Basic, …); empty when
-	// unknown.
-	DynoType     string `json:"dyno_type,omitempty"`
-	RolledBackTo int    `json:"rolled_back_to,omitempty"`
-	DryRun       bool   `json:"dry_run"`
+	App     string // the app's name on the platform
+	Region  string
+	Project string // the platform's project the app belongs to (Cloud Run)
+	Created bool
+	WebURL  string
+	// Endpoint is the deployed MCP endpoint.
+	Endpoint      string
+	ConfigChanged []string
+	Release       Release
+	Verified      bool
+	// InstanceType is what the app runs on (Heroku's dyno size); empty when unknown.
+	InstanceType string
+	RolledBackTo Release
+	DryRun       bool
 	// Planned lists the commands a dry run would have run.
-	Planned []string `json:"planned,omitempty"`
+	Planned []string
 }
 
 // DesiredConfig is the environment a deployed app must have: the server settings from
@@ -216,12 +264,22 @@ type deploy struct {
 	man      Manual
 	opts     DeployOptions
 	res      *DeployResult
+	target   Target
 	repo     *gitrepo.Repo
 	progress func(Event)
 	out      io.Writer
+	// lateURL: the app's URL, to which an OAuth server binds its tokens, is known only
+	// after the first push, so MCP_RESOURCE_URL is set then.
+	lateURL bool
 }
 
-func (p *deploy) plan(cmd string) { p.res.Planned = append(p.res.Planned, cmd) }
+func (p *deploy) plan(cmds ...string) {
+	for _, c := range cmds {
+		if c != "" {
+			p.res.Planned = append(p.res.Planned, c)
+		}
+	}
+}
 
 // Deploy ships the project in opts.Dir to d and verifies it: preflight → app → config →
 // push → verify, and a rollback when verification fails. See DeployOptions.
@@ -234,7 +292,7 @@ func Deploy(ctx context.Context, d Deployer, opts DeployOptions) (*DeployResult,
 	if p.out == nil {
 		p.out = io.Discard
 	}
-	// A call that takes a while is reported within the phase that runs it.
+	// What the platform reports is shown within the phase that runs it.
 	var mu sync.Mutex
 	phase := PhasePreflight
 	inner := p.progress
@@ -244,13 +302,13 @@ func Deploy(ctx context.Context, d Deployer, opts DeployOptions) (*DeployResult,
 		mu.Unlock()
 		inner(e)
 	}
-	d.SetWaiting(func(call string, elapsed time.Duration) {
+	d.SetProgress(func(msg string) {
 		mu.Lock()
 		ph := phase
 		mu.Unlock()
-		inner(Event{Phase: ph, Message: fmt.Sprintf("waiting for %s (%s)", call, elapsed)})
+		inner(Event{Phase: ph, Message: msg})
 	})
-	defer d.SetWaiting(nil)
+	defer d.SetProgress(nil)
 	return p.run(ctx)
 }
 
@@ -276,17 +334,23 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 		return res, err
 	}
 	recorded := Recorded(opts.Project, d.Name())
-	name := AppName(opts.Project, d.Name(), opts.App)
-	if err := config.CheckName(name); err != nil {
-		return res, &Error{Step: PhaseApp, Err: err, Fix: "give a valid app name with --app"}
+	t := Given(opts.Project, d.Name(), opts.App, opts.Region, opts.PlatformProject)
+	incomplete := false // the target holds a placeholder: the platform cannot be asked about it
+	if err := d.Resolve(ctx, opts.Project, &t, offline == nil, func(err error) error {
+		incomplete = incomplete || err != nil
+		return need(err)
+	}); err != nil {
+		return res, err
 	}
-	d.SetApp(name)
-	res.App = name
-	record := name != recorded.App
+	d.SetTarget(t)
+	p.target, p.man = t, d.Manual()
+	res.App, res.Region, res.Project = t.App, t.Region, t.Project
+	settings := d.Records(t)
+	record := settings != nil && !slices.Equal(settings, d.Records(recorded))
 	if record && !opts.DryRun && opts.CheckRecord != nil {
 		// Nothing is created on the platform that the project could not then record.
-		if err := opts.CheckRecord(name); err != nil {
-			return res, &Error{Step: PhasePreflight, Err: err, Fix: "fix " + config.FileName + " so the app name can be recorded in it, then deploy again; nothing was created"}
+		if err := opts.CheckRecord(t.Table, settings); err != nil {
+			return res, &Error{Step: PhasePreflight, Err: err, Fix: "fix " + config.FileName + " so the " + p.man.App + " can be recorded in it, then deploy again; nothing was created"}
 		}
 	}
 	work, err := p.checkWorkTree(ctx, record, need)
@@ -310,9 +374,8 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 
 	// 2. App: find or create it; prepare the repository for the push.
 	progress(Event{Phase: PhaseApp})
-	region := cmp.Or(opts.Region, recorded.Region, p.man.DefaultRegion)
-	if offline != nil {
-		p.plan(d.PlanLookup(region))
+	if offline != nil || incomplete {
+		p.plan(d.PlanLookup(t.Region))
 		return p.planOffline(record, missing)
 	}
 	app, err := d.Lookup(ctx)
@@ -320,15 +383,15 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 		return res, err
 	}
 	if app == nil {
-		if opts.DryRun {
-			p.plan(d.PlanCreate(region))
-		} else {
-			progress(Event{Phase: PhaseApp, Message: "creating app " + name + " in region " + region})
-			if app, err = d.Create(ctx, region); err != nil {
+		res.Created = true
+		if c, ok := d.(Creator); ok && opts.DryRun {
+			p.plan(c.PlanCreate(t.Region))
+		} else if ok {
+			progress(Event{Phase: PhaseApp, Message: "creating " + p.man.App + " " + t.App + " in region " + t.Region})
+			if app, err = c.Create(ctx, t.Region); err != nil {
 				return res, err
 			}
 		}
-		res.Created = true
 	} else if err := d.CheckApp(app, opts.Project); err != nil {
 		return res, err
 	}
@@ -336,47 +399,34 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 		res.WebURL = app.WebURL
 	}
 	if opts.DryRun {
-		if cmd := d.PlanAttach(p.repo); cmd != "" {
-			p.plan(cmd)
-		}
+		p.plan(d.PlanAttach(p.repo))
 	} else if err := d.Attach(ctx, p.repo); err != nil {
 		return res, err
 	}
 	if record {
-		if err := p.recordApp(ctx); err != nil {
+		if err := p.recordTarget(ctx, settings); err != nil {
 			return res, err
 		}
 	}
-	progress(Event{Phase: PhaseApp, Done: true, Message: name})
+	progress(Event{Phase: PhaseApp, Done: true, Message: t.App})
 
-	// 3. Config: only what changed, in one release.
+	// 3. Config: only what changed, in one release (or in the push's own revision).
 	progress(Event{Phase: PhaseConfig})
 	current := map[string]string{}
-	if !res.Created {
+	switch {
+	case app != nil && app.Config != nil:
+		current = app.Config
+	case !res.Created:
 		if current, err = d.Config(ctx); err != nil {
 			return res, err
 		}
 	}
-	want := DesiredConfig(opts.Project, opts.Env)
-	if _, ok := want[keys.HashesEnvVar]; ok {
-		m := keys.MergeHashes(current[keys.HashesEnvVar], opts.Env, nil, opts.DropUnknownKeys)
-		want[keys.HashesEnvVar] = m.Value
-		if keys.SameHashes(current[keys.HashesEnvVar], m.Value) {
-			want[keys.HashesEnvVar] = current[keys.HashesEnvVar] // same keys: no release for a reordering
-		}
-		if n := len(m.Unknown); n > 0 && m.Dropped {
-			progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("warning: removing %d key(s) no key in .env matches (--drop-unknown-keys): whoever uses them is locked out", n)})
-		} else if n > 0 {
-			progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("kept %d key(s) the app accepts that .env does not hold (--drop-unknown-keys removes them)", n)})
-		}
-	}
-	p.resourceURL(want)
-	changes := ConfigChanges(current, want)
-	res.ConfigChanged = slices.Sorted(maps.Keys(changes))
+	changes := p.configChanges(current)
 	if _, ok := current[keys.EnvVar]; ok {
-		progress(Event{Phase: PhaseConfig, Message: "warning: the app holds a plaintext MCP_API_KEY; unset it with `" + d.PlanConfig(map[string]string{keys.EnvVar: ""}) + "` (mcpctl sets only hashes)"})
+		progress(Event{Phase: PhaseConfig, Message: "warning: the " + p.man.App + " holds a plaintext MCP_API_KEY; unset it with `" + d.PlanConfig(map[string]string{keys.EnvVar: ""}) + "` (mcpctl sets only hashes)"})
 	}
-	if len(changes) > 0 {
+	pusher, withPush := d.(ConfigPusher)
+	if len(changes) > 0 && !withPush {
 		if opts.DryRun {
 			p.plan(d.PlanConfig(changes))
 		} else if err := d.SetConfig(ctx, changes); err != nil {
@@ -386,10 +436,7 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 	progress(Event{Phase: PhaseConfig, Done: true, Message: fmt.Sprintf("%d changed", len(changes))})
 
 	if opts.DryRun {
-		p.plan(d.PlanPush(p.repo))
-		if opts.Verify != nil {
-			p.plan("mcpctl check <web url>" + opts.Project.Server.Path)
-		}
+		p.planPush(pusher, withPush, changes)
 		return res, nil
 	}
 
@@ -399,7 +446,12 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 		return res, err
 	}
 	progress(Event{Phase: PhasePush})
-	if err := d.Push(ctx, p.repo, p.out); err != nil {
+	if withPush {
+		err = pusher.PushConfig(ctx, p.repo, changes, p.out)
+	} else {
+		err = d.Push(ctx, p.repo, p.out)
+	}
+	if err != nil {
 		return res, err
 	}
 	progress(Event{Phase: PhasePush, Done: true})
@@ -410,15 +462,26 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Release = rel.Version
+	res.Release = rel
 	if res.WebURL == "" {
 		if res.WebURL, err = d.WebURL(ctx); err != nil {
 			return res, err
 		}
 	}
 	res.Endpoint = serverenv.EndpointURL(res.WebURL, opts.Project.Server.Path)
+	if p.lateURL {
+		// A new app's URL is known only now: its tokens are bound to it.
+		if err := d.SetConfig(ctx, map[string]string{serverenv.VarResourceURL: res.Endpoint}); err != nil {
+			return res, err
+		}
+		res.ConfigChanged = append(res.ConfigChanged, serverenv.VarResourceURL)
+		if res.Release, err = d.AwaitRelease(ctx); err != nil {
+			return res, err
+		}
+		rel = res.Release
+	}
 	kind, notes := d.Instances(ctx)
-	res.DynoType = kind
+	res.InstanceType = kind
 	for _, n := range notes {
 		progress(Event{Phase: PhaseVerify, Message: n})
 	}
@@ -435,27 +498,73 @@ func (p *deploy) run(ctx context.Context) (*DeployResult, error) {
 		progress(Event{Phase: PhaseVerify, Done: true, Message: res.Endpoint})
 		return res, nil
 	}
+	return res, p.rollback(ctx, prev, rel, verr)
+}
 
-	if logs, err := d.Logs(ctx, 200); err == nil && logs != "" {
-		fmt.Fprintf(p.out, "\nLast log lines of %s:\n%s\n", name, logs)
+// rollback returns the app to prev after release rel failed verification with verr,
+// and returns the deploy's error.
+func (p *deploy) rollback(ctx context.Context, prev, rel Release, verr error) error {
+	d, man := p.d, p.man
+	if logs, err := d.Logs(ctx, man.LogLines); err == nil && strings.TrimSpace(logs) != "" {
+		fmt.Fprintf(p.out, "\nLast log lines of %s:\n%s\n", p.target.App, logs)
 	}
-	if opts.NoRollback || prev.IsZero() {
+	if p.opts.NoRollback || prev.IsZero() || prev == rel {
 		why := "--no-rollback was given"
-		if prev.IsZero() {
-			why = "there is no earlier release to return to"
+		if prev.IsZero() || prev == rel {
+			why = "there is no earlier " + man.Release + " to return to"
 		}
-		return res, &Error{Step: PhaseVerify, Err: fmt.Errorf("release %s does not work: %w (not rolled back: %s)", rel, verr, why),
-			Fix: "fix the problem, commit, and run `mcpctl deploy " + d.Name() + "` again; logs: " + p.man.Logs}
+		return &Error{Step: PhaseVerify, Err: fmt.Errorf("%s %s does not work: %w (not rolled back: %s)", man.Release, rel, verr, why),
+			Fix: "fix the problem, commit, and run `mcpctl deploy " + d.Name() + "` again; logs: " + man.Logs}
 	}
-	progress(Event{Phase: PhaseRollback, Message: fmt.Sprintf("rolling back to %s", prev)})
+	p.progress(Event{Phase: PhaseRollback, Message: fmt.Sprintf("rolling back to %s", prev)})
 	if err := d.Rollback(ctx, prev); err != nil {
-		return res, &Error{Step: PhaseRollback, Err: fmt.Errorf("release %s does not work (%v), and the rollback failed: %w", rel, verr, err),
-			Fix: "roll back by hand: " + p.man.Rollback}
+		return &Error{Step: PhaseRollback, Err: fmt.Errorf("%s %s does not work (%v), and the rollback failed: %w", man.Release, rel, verr, err),
+			Fix: "roll back by hand: " + d.PlanRollback(prev)}
 	}
-	res.RolledBackTo = prev.Version
-	progress(Event{Phase: PhaseRollback, Done: true})
-	return res, &Error{Step: PhaseVerify, Err: fmt.Errorf("release %s does not work, so the app was rolled back to %s: %w", rel, prev, verr),
+	p.res.RolledBackTo = prev
+	p.progress(Event{Phase: PhaseRollback, Done: true})
+	return &Error{Step: PhaseVerify, Err: fmt.Errorf("%s %s does not work, so %s %s: %w", man.Release, rel, man.RolledBack, prev, verr),
 		Fix: "fix the problem (try it with `mcpctl dev` and `mcpctl check`), commit, and deploy again"}
+}
+
+// configChanges returns what must change of the app's environment, current, for it to
+// be what the project wants, and reports what happens to keys .env does not hold.
+func (p *deploy) configChanges(current map[string]string) map[string]string {
+	opts := p.opts
+	want := DesiredConfig(opts.Project, opts.Env)
+	if _, ok := want[keys.HashesEnvVar]; ok {
+		m := keys.MergeHashes(current[keys.HashesEnvVar], opts.Env, nil, opts.DropUnknownKeys)
+		want[keys.HashesEnvVar] = m.Value
+		if keys.SameHashes(current[keys.HashesEnvVar], m.Value) {
+			want[keys.HashesEnvVar] = current[keys.HashesEnvVar] // same keys: no release for a reordering
+		}
+		if n := len(m.Unknown); n > 0 && m.Dropped {
+			p.progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("warning: removing %d key(s) no key in .env matches (--drop-unknown-keys): whoever uses them is locked out", n)})
+		} else if n > 0 {
+			p.progress(Event{Phase: PhaseConfig, Message: fmt.Sprintf("kept %d key(s) the %s accepts that .env does not hold (--drop-unknown-keys removes them)", n, p.man.App)})
+		}
+	}
+	p.resourceURL(want)
+	changes := ConfigChanges(current, want)
+	p.res.ConfigChanged = slices.Sorted(maps.Keys(changes))
+	return changes
+}
+
+// planPush finishes a dry run's plan: the push (with the config changes, where they go
+// together), a late MCP_RESOURCE_URL, the verification.
+func (p *deploy) planPush(pusher ConfigPusher, withPush bool, changes map[string]string) {
+	if withPush {
+		p.plan(pusher.PlanPushConfig(p.repo, changes)...)
+	} else {
+		p.plan(p.d.PlanPush(p.repo))
+	}
+	path := p.opts.Project.Server.Path
+	if p.lateURL {
+		p.plan(p.d.PlanConfig(map[string]string{serverenv.VarResourceURL: "<" + p.man.URL + ">" + path}))
+	}
+	if p.opts.Verify != nil {
+		p.plan("mcpctl check <" + p.man.URL + ">" + path)
+	}
 }
 
 // resourceURL binds an OAuth server's tokens to its public URL: unless mcpctl.toml
@@ -465,10 +574,14 @@ func (p *deploy) resourceURL(want map[string]string) {
 	if srv.Auth != config.AuthOAuth || srv.OAuth.ResourceURL != "" {
 		return
 	}
-	if p.res.WebURL != "" {
+	_, creates := p.d.(Creator)
+	switch {
+	case p.res.WebURL != "":
 		want[serverenv.VarResourceURL] = serverenv.EndpointURL(p.res.WebURL, srv.Path)
-	} else {
-		want[serverenv.VarResourceURL] = "<web url of " + p.res.App + ">" + srv.Path // dry run of a new app
+	case creates:
+		want[serverenv.VarResourceURL] = "<" + p.man.URL + " of " + p.res.App + ">" + srv.Path // dry run of a new app
+	default:
+		p.lateURL = true
 	}
 }
 
@@ -517,14 +630,10 @@ func (p *deploy) checkWorkTree(ctx context.Context, record bool, need func(error
 	return changes, nil
 }
 
-// commitWork commits, with --yes, the uncommitted changes checkWorkTree found.
+// commitWork commits, with --yes, the uncommitted changes checkWorkTree found: only the
+// project folder's, never an .env. A dry run plans the commit instead.
 func (p *deploy) commitWork(ctx context.Context, changes []string) error {
-	return CommitWork(ctx, p.repo, changes, p.opts.DryRun, p.plan, p.progress)
-}
-
-// CommitWork commits, with --yes, the uncommitted changes a deploy's preflight found:
-// only the project folder's, never an .env. A dry run plans the commit instead.
-func CommitWork(ctx context.Context, repo *gitrepo.Repo, changes []string, dryRun bool, plan func(string), progress func(Event)) error {
+	repo := p.repo
 	if len(changes) == 0 || repo == nil {
 		return nil
 	}
@@ -532,11 +641,11 @@ func CommitWork(ctx context.Context, repo *gitrepo.Repo, changes []string, dryRu
 	if !repo.IsRoot() {
 		where = " (only the project folder: " + repo.Describe() + ")"
 	}
-	if dryRun {
-		plan(fmt.Sprintf("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .%s", where))
+	if p.opts.DryRun {
+		p.plan(fmt.Sprintf("git add --all -- . && git commit -m \"Deploy with mcpctl\" -- .%s", where))
 		return nil
 	}
-	progress(Event{Phase: PhasePreflight, Message: fmt.Sprintf("committing %d uncommitted changes (--yes) in %s", len(changes), repo.Describe())})
+	p.progress(Event{Phase: PhasePreflight, Message: fmt.Sprintf("committing %d uncommitted changes (--yes) in %s", len(changes), repo.Describe())})
 	if err := repo.StageAll(ctx); err != nil {
 		return &Error{Step: PhasePreflight, Err: err}
 	}
@@ -556,30 +665,36 @@ func CommitWork(ctx context.Context, repo *gitrepo.Repo, changes []string, dryRu
 	return nil
 }
 
-// recordApp writes the app name into mcpctl.toml and commits that one file, so the next
-// deploy finds the app and starts from a clean tree, and the deployed tree says which
-// app it belongs to.
-func (p *deploy) recordApp(ctx context.Context) error {
-	app, title := p.res.App, p.man.Title
-	msg := fmt.Sprintf("Record %s app %s in %s\n\nmcpctl deploy %s records the app it deploys to, so that the next deploy\nfinds it; committed so that a redeploy starts from a clean tree.", title, app, config.FileName, p.d.Name())
+// recordTarget writes the target's settings into mcpctl.toml and commits that one file,
+// so the next deploy, keys and connect find the app, the deploy starts from a clean
+// tree, and the deployed tree says which app it belongs to.
+func (p *deploy) recordTarget(ctx context.Context, settings []Setting) error {
+	t, man := p.target, p.man
+	var kv []string
+	for _, s := range settings {
+		kv = append(kv, fmt.Sprintf("%s = %q", s.Key, s.Value))
+	}
+	what := "[" + t.Table + "] " + strings.Join(kv, ", ")
+	subject := fmt.Sprintf("Record %s %s %s in %s", man.Title, man.App, t.App, config.FileName)
 	if p.opts.DryRun {
-		p.plan(fmt.Sprintf("record app = %q in %s and commit it: git commit -m \"Record %s app %s in %s\" -- %s", app, config.FileName, title, app, config.FileName, config.FileName))
+		p.plan(fmt.Sprintf("record %s in %s and commit it: git commit -m %q -- %s", what, config.FileName, subject, config.FileName))
 		return nil
 	}
-	if p.opts.RecordApp == nil {
+	if p.opts.Record == nil {
 		return nil
 	}
-	if err := p.opts.RecordApp(app); err != nil {
+	if err := p.opts.Record(t.Table, settings); err != nil {
 		return err
 	}
 	if p.repo == nil {
 		return nil
 	}
-	p.progress(Event{Phase: PhaseApp, Message: fmt.Sprintf("recorded app = %q in %s and committed it in %s", app, config.FileName, p.repo.Describe())})
+	msg := fmt.Sprintf("%s\n\nmcpctl deploy %s records the %s it deploys to, so that the next deploy,\nkeys and connect find it; committed so that a redeploy starts from a clean tree.", subject, p.d.Name(), man.App)
 	if err := p.repo.Commit(ctx, msg, config.FileName); err != nil {
 		return &Error{Step: PhaseApp, Err: err,
-			Fix: "commit " + config.FileName + " yourself (git commit -m \"Record " + title + " app\" -- " + config.FileName + "), then deploy again"}
+			Fix: "commit " + config.FileName + " yourself (git commit -m \"" + subject + "\" -- " + config.FileName + "), then deploy again"}
 	}
+	p.progress(Event{Phase: PhaseApp, Message: fmt.Sprintf("recorded %s in %s and committed it in %s", what, config.FileName, p.repo.Describe())})
 	return nil
 }
 
@@ -587,18 +702,16 @@ func (p *deploy) recordApp(ctx context.Context) error {
 // every setting is shown as one that would be set, then the push; missing is the error.
 func (p *deploy) planOffline(record bool, missing error) (*DeployResult, error) {
 	if record {
-		_ = p.recordApp(context.Background())
+		_ = p.recordTarget(context.Background(), p.d.Records(p.target))
 	}
-	want := DesiredConfig(p.opts.Project, p.opts.Env)
-	p.resourceURL(want)
-	changes := ConfigChanges(map[string]string{}, want)
-	p.res.ConfigChanged = slices.Sorted(maps.Keys(changes))
-	if len(changes) > 0 {
-		p.plan(p.d.PlanConfig(changes) + "  (only the values that differ from the app's)")
+	changes := p.configChanges(map[string]string{})
+	pusher, withPush := p.d.(ConfigPusher)
+	if len(changes) > 0 && !withPush {
+		p.plan(p.d.PlanConfig(changes) + "  (only the values that differ from the " + p.man.App + "'s)")
 	}
-	p.plan(p.d.PlanPush(p.repo))
-	if p.opts.Verify != nil {
-		p.plan("mcpctl check <web url>" + p.opts.Project.Server.Path)
+	p.planPush(pusher, withPush, changes)
+	if missing == nil {
+		return p.res, nil
 	}
 	return p.res, &Error{Step: PhasePreflight, Err: fmt.Errorf("dry run incomplete: %w", missing), Fix: HintOf(missing)}
 }

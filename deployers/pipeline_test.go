@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mcpctl/mcpctl/config"
 	"github.com/mcpctl/mcpctl/gitrepo"
@@ -56,16 +55,19 @@ func (f *fakePlatform) SetConfig(_ context.Context, vars map[string]string) erro
 	return nil
 }
 func (f *fakePlatform) Manual() Manual {
-	return Manual{Title: "Fake", DefaultRegion: "r1", Logs: "fake logs " + f.app, Rollback: "fake rollback " + f.app}
+	return Manual{Title: "Fake", App: "app", URL: "url", Release: "release", RolledBack: "the app was rolled back to", Logs: "fake logs " + f.app}
 }
-func (f *fakePlatform) SetApp(name string)                     { f.app = name }
-func (f *fakePlatform) SetWaiting(func(string, time.Duration)) {}
-func (f *fakePlatform) CheckAccess(context.Context) error      { return nil }
+func (f *fakePlatform) Resolve(context.Context, *config.File, *Target, bool, func(error) error) error {
+	return nil
+}
+func (f *fakePlatform) Records(t Target) []Setting        { return []Setting{{"app", t.App}} }
+func (f *fakePlatform) SetTarget(t Target)                { f.app = t.App }
+func (f *fakePlatform) SetProgress(func(string))          {}
+func (f *fakePlatform) Report(*DeployResult) Report       { return Report{} }
+func (f *fakePlatform) PlanRollback(r Release) string     { return "fake rollback " + r.String() }
+func (f *fakePlatform) CheckAccess(context.Context) error { return nil }
 func (f *fakePlatform) Lookup(context.Context) (*App, error) {
 	return &App{Name: f.app, WebURL: "https://fake.example/"}, nil
-}
-func (f *fakePlatform) Create(context.Context, string) (*App, error) {
-	return nil, errors.New("unused")
 }
 func (f *fakePlatform) CheckApp(*App, *config.File) error           { return nil }
 func (f *fakePlatform) Attach(context.Context, *gitrepo.Repo) error { return nil }
@@ -87,7 +89,6 @@ func (f *fakePlatform) Rollback(_ context.Context, r Release) error {
 	return nil
 }
 func (f *fakePlatform) PlanLookup(string) string            { return "fake lookup" }
-func (f *fakePlatform) PlanCreate(string) string            { return "fake create" }
 func (f *fakePlatform) PlanAttach(*gitrepo.Repo) string     { return "" }
 func (f *fakePlatform) PlanConfig(map[string]string) string { return "fake config" }
 func (f *fakePlatform) PlanPush(*gitrepo.Repo) string       { return "fake push" }

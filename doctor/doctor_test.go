@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/internal/testproject"
 	"github.com/mcpctl/mcpctl/scaffold"
 )
 
@@ -28,27 +29,7 @@ func generate(t *testing.T, p scaffold.Project, noGit bool) (dir, key string) {
 	if p.Name == "" {
 		p.Name = testName
 	}
-	if p.Module == "" {
-		p.Module = "example.com/" + p.Name
-	}
-	if p.Path == "" {
-		p.Path = "/mcp"
-	}
-	if p.Port == 0 {
-		p.Port = 8000
-	}
-	if p.Auth == "" {
-		p.Auth = "apikey"
-	}
-	dir = filepath.Join(t.TempDir(), p.Name)
-	p.Dir = dir
-	plan, key, err := p.Plan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := scaffold.Apply(dir, plan); err != nil {
-		t.Fatal(err)
-	}
+	dir, key = testproject.Render(t, p)
 	if !noGit {
 		git(t, dir, "init", "--quiet")
 		commitAll(t, dir, "Initial commit from mcpctl init")

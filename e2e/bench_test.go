@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -73,7 +74,7 @@ func BenchmarkColdStart(b *testing.B) {
 		for {
 			transport := &mcp.StreamableClientTransport{
 				Endpoint:             endpoint,
-				HTTPClient:           &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+				HTTPClient:           &http.Client{Transport: mcpwire.WithHeader(nil, http.Header{"X-Api-Key": {key}})},
 				MaxRetries:           -1,
 				DisableStandaloneSSE: true,
 			}

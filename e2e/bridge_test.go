@@ -30,16 +30,8 @@ func TestBridgeToGeneratedServer(t *testing.T) {
 	if cs.InitializeResult().ServerInfo.Name != "bridge-demo" {
 		t.Errorf("server info %+v", cs.InitializeResult().ServerInfo)
 	}
-	tools, err := cs.ListTools(ctx, nil)
-	if err != nil {
-		t.Fatalf("tools/list through the bridge: %v", err)
-	}
-	names := map[string]bool{}
-	for _, tool := range tools.Tools {
-		names[tool.Name] = true
-	}
 	// The template's tool set grows; the bridge must pass through whatever the server lists.
-	if !names["say_hello"] || !names["get_weather"] {
+	if names := toolNames(t, cs); !names["say_hello"] || !names["get_weather"] {
 		t.Fatalf("tools/list through the bridge lacks the template's tools: %v", names)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Lin"}})

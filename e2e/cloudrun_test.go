@@ -4,43 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-var (
-	fakeGcloudOnce sync.Once
-	fakeGcloudDir  string // holds a `gcloud` executable: the fake
-	fakeGcloudErr  error
-)
-
-// fakeGcloudPath builds the fake gcloud once and returns a directory to put first on PATH.
-func fakeGcloudPath(t *testing.T) string {
-	t.Helper()
-	fakeGcloudOnce.Do(func() {
-		fakeGcloudDir = filepath.Join(filepath.Dir(mcpctlBin), "fakegcloudbin")
-		out, err := exec.Command("go", "build", "-o", filepath.Join(fakeGcloudDir, "gcloud"), "../internal/fakegcloud").CombinedOutput()
-		if err != nil {
-			fakeGcloudErr = fmt.Errorf("building the fake gcloud: %v\n%s", err, out)
-		}
-	})
-	if fakeGcloudErr != nil {
-		t.Fatal(fakeGcloudErr)
-	}
-	return fakeGcloudDir
-}
-
 // fakeGcloud is one test's fake Google Cloud.
-type fakeGcloud struct {
-	dir string
-	env []string
-}
+type fakeGcloud struct{ fakePlatform[gcloudState] }
 
 type gcloudState struct {
 	Account  string                    `json:"account"`
@@ -70,62 +42,17 @@ type gcloudRevision struct {
 
 func newFakeGcloud(t *testing.T, st gcloudState) *fakeGcloud {
 	t.Helper()
-	bin := fakeGcloudPath(t)
-	f := &fakeGcloud{dir: t.TempDir()}
-	f.write(t, st)
-	f.env = append([]string{"FAKE_GCLOUD_DIR=" + f.dir, "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, gitEnv...)
-	t.Cleanup(func() {
-		for _, s := range f.state(t).Services {
-			if s.PID > 0 {
-				_ = syscall.Kill(-s.PID, syscall.SIGKILL)
-			}
+	return &fakeGcloud{newFakePlatform(t, "gcloud", st, func(st gcloudState) (pids []int) {
+		for _, s := range st.Services {
+			pids = append(pids, s.PID)
 		}
-	})
-	return f
-}
-
-func (f *fakeGcloud) write(t *testing.T, st gcloudState) {
-	t.Helper()
-	data, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (f *fakeGcloud) state(t *testing.T) gcloudState {
-	t.Helper()
-	var st gcloudState
-	data, err := os.ReadFile(filepath.Join(f.dir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
+		return pids
+	})}
 }
 
 func (f *fakeGcloud) service(t *testing.T, key string) *gcloudService {
 	t.Helper()
 	return f.state(t).Services[key]
-}
-
-// argv returns every gcloud command line run so far, one string each.
-func (f *fakeGcloud) argv(t *testing.T) []string {
-	t.Helper()
-	data, _ := os.ReadFile(filepath.Join(f.dir, "argv.log"))
-	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var args []string
-		if err := json.Unmarshal([]byte(line), &args); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.Join(args, " "))
-	}
-	return out
 }
 
 // The whole life on Cloud Run, against the fake gcloud: deploy (built the way the
@@ -241,14 +168,7 @@ func TestDeployCloudRunEndToEnd(t *testing.T) {
 
 	// A release that builds and starts but serves the wrong path is caught by verify, and
 	// traffic goes back to the revision that worked.
-	mainGo := filepath.Join(dir, "cmd", "run-demo", "main.go")
-	src, _ := os.ReadFile(mainGo)
-	broken := strings.Replace(string(src), "\tif err == nil {\n", "\tcfg.Path = \"/oops\"\n\tif err == nil {\n", 1)
-	if broken == string(src) {
-		t.Fatal("could not break the server")
-	}
-	os.WriteFile(mainGo, []byte(broken), 0o644)
-	run(t, dir, "git", "commit", "--quiet", "-am", "Break the endpoint")
+	fix := breakEndpoint(t, dir, "run-demo")
 	svc = fake.service(t, "acme-prod/europe-west1/run-demo")
 	good := svc.Revisions[len(svc.Revisions)-1].Name
 	n := len(fake.argv(t))
@@ -270,8 +190,7 @@ func TestDeployCloudRunEndToEnd(t *testing.T) {
 		t.Fatalf("keys rotate on pinned traffic: exit %d\n%s", code, errOut)
 	}
 	// The fix deploys, and traffic follows the latest revision again.
-	os.WriteFile(mainGo, src, 0o644)
-	run(t, dir, "git", "commit", "--quiet", "-am", "Fix the endpoint")
+	fix()
 	if out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "cloudrun"); code != 0 {
 		t.Fatalf("fixed deploy exited %d\n%s\n%s", code, out, errOut)
 	}
@@ -308,16 +227,7 @@ func TestDeployCloudRunFailures(t *testing.T) {
 				makeStateful(t, dir)
 			}
 			fake := newFakeGcloud(t, tc.state)
-			out, errOut, code := mcpctl(t, dir, fake.env, append([]string{"deploy", "cloudrun"}, tc.args...)...)
-			if code == 0 {
-				t.Fatalf("exit 0\n%s\n%s", out, errOut)
-			}
-			if !strings.Contains(errOut, tc.stderr) {
-				t.Errorf("stderr does not mention %q:\n%s", tc.stderr, errOut)
-			}
-			if hasCall(fake.argv(t), tc.never) {
-				t.Errorf("ran `gcloud %s` anyway", tc.never)
-			}
+			deployFails(t, dir, fake.fakeCLI, append([]string{"cloudrun"}, tc.args...), tc.stderr, tc.never)
 		})
 	}
 }
@@ -398,11 +308,8 @@ func TestKeyRotationFaultsCloudRun(t *testing.T) {
 func TestDeployCloudRunDryRunChangesNothing(t *testing.T) {
 	dir := initProject(t, "dry-run-demo")
 	fake := newFakeGcloud(t, gcloudState{Account: "dev@example.com", Project: "acme-prod"})
-	toml, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml"))
-	out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "cloudrun", "--region", "us-central1", "--min-instances", "0", "--dry-run", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
-	}
+	out := deployDryRun(t, dir, fake.fakeCLI, []string{"auth list", "config get-value", "run services describe"},
+		"cloudrun", "--region", "us-central1", "--min-instances", "0", "--json")
 	var res struct {
 		DryRun  bool     `json:"dry_run"`
 		Planned []string `json:"planned"`
@@ -413,17 +320,6 @@ func TestDeployCloudRunDryRunChangesNothing(t *testing.T) {
 	}
 	if plan := strings.Join(res.Planned, "\n"); !strings.Contains(plan, "gcloud run deploy dry-run-demo --source=.") || !strings.Contains(plan, "--min-instances=0") {
 		t.Errorf("plan:\n%s", plan)
-	}
-	for _, c := range fake.argv(t) {
-		if !strings.HasPrefix(c, "auth list") && !strings.HasPrefix(c, "config get-value") && !strings.HasPrefix(c, "run services describe") {
-			t.Errorf("a dry run ran `gcloud %s`", c)
-		}
-	}
-	if after, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml")); string(after) != string(toml) {
-		t.Error("a dry run changed mcpctl.toml")
-	}
-	if st := run(t, dir, "git", "status", "--porcelain"); st != "" {
-		t.Errorf("a dry run left changes:\n%s", st)
 	}
 }
 

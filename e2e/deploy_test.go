@@ -4,43 +4,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/mcpctl/mcpctl/keys"
 )
 
-var (
-	fakeHerokuOnce sync.Once
-	fakeHerokuDir  string // holds a `heroku` executable: the fake
-	fakeHerokuErr  error
-)
-
 // fakeHerokuPath builds the fake heroku CLI once and returns a directory to put first on PATH.
-func fakeHerokuPath(t *testing.T) string {
-	t.Helper()
-	fakeHerokuOnce.Do(func() {
-		fakeHerokuDir = filepath.Join(filepath.Dir(mcpctlBin), "fakebin")
-		out, err := exec.Command("go", "build", "-o", filepath.Join(fakeHerokuDir, "heroku"), "../internal/fakeheroku").CombinedOutput()
-		if err != nil {
-			fakeHerokuErr = fmt.Errorf("building the fake heroku: %v\n%s", err, out)
-		}
-	})
-	if fakeHerokuErr != nil {
-		t.Fatal(fakeHerokuErr)
-	}
-	return fakeHerokuDir
-}
+func fakeHerokuPath(t *testing.T) string { return fakeBin(t, "heroku") }
 
-// fakeHeroku is one test's fake platform.
-type fakeHeroku struct {
-	dir string
-	env []string
-}
+// fakeHeroku is one test's fake Heroku.
+type fakeHeroku struct{ fakePlatform[fakeState] }
 
 type fakeState struct {
 	LoggedIn bool                       `json:"logged_in"`
@@ -65,40 +40,14 @@ type fakeApp struct {
 
 func newFakeHeroku(t *testing.T, st fakeState) *fakeHeroku {
 	t.Helper()
-	bin := fakeHerokuPath(t)
-	f := &fakeHeroku{dir: t.TempDir()}
-	f.write(t, st)
-	f.env = append([]string{"FAKE_HEROKU_DIR=" + f.dir, "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, gitEnv...)
-	t.Cleanup(func() {
-		// The fake starts servers as the platform would; stop them with the test.
-		for name := range f.state(t).Apps {
-			if app := f.app(t, name); app != nil && app.PID > 0 {
-				_ = syscall.Kill(-app.PID, syscall.SIGKILL)
-			}
+	return &fakeHeroku{newFakePlatform(t, "heroku", st, func(st fakeState) (pids []int) {
+		for _, raw := range st.Apps {
+			var app fakeApp
+			_ = json.Unmarshal(raw, &app)
+			pids = append(pids, app.PID)
 		}
-	})
-	return f
-}
-
-func (f *fakeHeroku) write(t *testing.T, st fakeState) {
-	t.Helper()
-	data, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(f.dir, "state.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (f *fakeHeroku) state(t *testing.T) fakeState {
-	t.Helper()
-	var st fakeState
-	data, err := os.ReadFile(filepath.Join(f.dir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
+		return pids
+	})}
 }
 
 func (f *fakeHeroku) app(t *testing.T, name string) *fakeApp {
@@ -112,33 +61,6 @@ func (f *fakeHeroku) app(t *testing.T, name string) *fakeApp {
 		t.Fatal(err)
 	}
 	return &app
-}
-
-// argv returns every heroku command line run so far, one string each.
-func (f *fakeHeroku) argv(t *testing.T) []string {
-	t.Helper()
-	data, _ := os.ReadFile(filepath.Join(f.dir, "argv.log"))
-	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var args []string
-		if err := json.Unmarshal([]byte(line), &args); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, strings.Join(args, " "))
-	}
-	return out
-}
-
-func hasCall(calls []string, prefix string) bool {
-	for _, c := range calls {
-		if strings.HasPrefix(c, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestDeployHerokuEndToEnd(t *testing.T) {
@@ -215,14 +137,7 @@ func TestDeployHerokuEndToEnd(t *testing.T) {
 
 	// A release that breaks the endpoint but passes every local check (the package main
 	// has no tests) is detected after the push, rolled back and reported.
-	mainGo := filepath.Join(dir, "cmd", "deploy-demo", "main.go")
-	src, _ := os.ReadFile(mainGo)
-	broken := strings.Replace(string(src), "\tif err == nil {\n", "\tcfg.Path = \"/oops\"\n\tif err == nil {\n", 1)
-	if broken == string(src) {
-		t.Fatal("could not break the server")
-	}
-	os.WriteFile(mainGo, []byte(broken), 0o644)
-	run(t, dir, "git", "commit", "--quiet", "-am", "Break the endpoint")
+	breakEndpoint(t, dir, "deploy-demo")
 	before = len(fake.argv(t))
 	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "heroku")
 	if code == 0 {
@@ -272,16 +187,7 @@ func TestDeployHerokuFailures(t *testing.T) {
 				tc.prep(t, dir)
 			}
 			fake := newFakeHeroku(t, tc.state)
-			out, errOut, code := mcpctl(t, dir, fake.env, append([]string{"deploy", "heroku"}, tc.args...)...)
-			if code == 0 {
-				t.Fatalf("exit 0\n%s\n%s", out, errOut)
-			}
-			if !strings.Contains(errOut, tc.stderr) {
-				t.Errorf("stderr does not mention %q:\n%s", tc.stderr, errOut)
-			}
-			if tc.never != "" && hasCall(fake.argv(t), tc.never) {
-				t.Errorf("ran `heroku %s` anyway", tc.never)
-			}
+			deployFails(t, dir, fake.fakeCLI, append([]string{"heroku"}, tc.args...), tc.stderr, tc.never)
 		})
 	}
 }
@@ -289,35 +195,24 @@ func TestDeployHerokuFailures(t *testing.T) {
 func TestDeployHerokuDryRunChangesNothing(t *testing.T) {
 	dir := initProject(t, "dry-demo")
 	fake := newFakeHeroku(t, fakeState{LoggedIn: true})
-	toml, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml"))
-	out, errOut, code := mcpctl(t, dir, fake.env, "deploy", "heroku", "--dry-run")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
-	}
+	asks := []string{"auth:whoami", "apps:info"}
+	out := deployDryRun(t, dir, fake.fakeCLI, asks, "heroku")
 	for _, want := range []string{"heroku apps:create dry-demo", "heroku config:set", "git push heroku HEAD:main"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
 	}
-	for _, c := range fake.argv(t) {
-		if !strings.HasPrefix(c, "auth:whoami") && !strings.HasPrefix(c, "apps:info") {
-			t.Errorf("dry run ran `heroku %s`", c)
-		}
-	}
-	if after, _ := os.ReadFile(filepath.Join(dir, "mcpctl.toml")); string(after) != string(toml) {
-		t.Error("dry run changed mcpctl.toml")
-	}
 
 	// --json: one result object on stdout, nothing else.
-	out, errOut, code = mcpctl(t, dir, fake.env, "deploy", "heroku", "--dry-run", "--json")
+	out = deployDryRun(t, dir, fake.fakeCLI, asks, "heroku", "--json")
 	var res struct {
 		App     string   `json:"app"`
 		DryRun  bool     `json:"dry_run"`
 		Created bool     `json:"created"`
 		Planned []string `json:"planned"`
 	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 {
-		t.Fatalf("--json: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
 	}
 	if res.App != "dry-demo" || !res.DryRun || !res.Created || len(res.Planned) < 3 {
 		t.Errorf("--json result %+v", res)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,23 +26,7 @@ func TestDevReloadsWithoutDroppingTheSession(t *testing.T) {
 	key := dotenv(t, dir)["MCP_API_KEY"]
 
 	port := freePort(t)
-	dev := exec.Command(mcpctlBin, "dev", "--no-tui", "--port", strconv.Itoa(port))
-	dev.Dir = dir
-	dev.Env = append(os.Environ(), "NO_COLOR=1")
-	logs := &syncBuffer{}
-	dev.Stdout, dev.Stderr = logs, logs
-	if err := dev.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- dev.Wait() }()
-	t.Cleanup(func() {
-		if dev.ProcessState == nil {
-			dev.Process.Kill()
-			<-done
-		}
-	})
-
+	dev, logs, done := runDev(t, dir, port)
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
 	from := 0
 	logs.waitFor(t, &from, "ready: generation", 3*time.Minute)

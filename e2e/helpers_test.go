@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -179,16 +180,27 @@ func (s *server) stop(t *testing.T) error {
 	}
 }
 
-// headerTransport adds fixed headers to every request: go-sdk's client transport has no
-// headers field.
-type headerTransport struct{ header http.Header }
-
-func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	for k, v := range h.header {
-		r.Header[k] = v
+// runDev starts `mcpctl dev --no-tui --port port` in dir, its output in logs; done gets
+// its exit. The test's end kills it if it still runs.
+func runDev(t *testing.T, dir string, port int) (dev *exec.Cmd, logs *syncBuffer, done <-chan error) {
+	t.Helper()
+	dev = exec.Command(mcpctlBin, "dev", "--no-tui", "--port", strconv.Itoa(port))
+	dev.Dir = dir
+	dev.Env = append(os.Environ(), "NO_COLOR=1")
+	logs = &syncBuffer{}
+	dev.Stdout, dev.Stderr = logs, logs
+	if err := dev.Start(); err != nil {
+		t.Fatal(err)
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	exited := make(chan error, 1)
+	go func() { exited <- dev.Wait() }()
+	t.Cleanup(func() {
+		if dev.ProcessState == nil {
+			dev.Process.Kill()
+			<-exited
+		}
+	})
+	return dev, logs, exited
 }
 
 // connect opens an MCP client session to endpoint with the given headers.
@@ -198,7 +210,7 @@ func connect(t *testing.T, endpoint string, header http.Header) (*mcp.ClientSess
 	defer cancel()
 	transport := &mcp.StreamableClientTransport{
 		Endpoint:             endpoint,
-		HTTPClient:           &http.Client{Transport: headerTransport{header}},
+		HTTPClient:           &http.Client{Transport: mcpwire.WithHeader(nil, header)},
 		MaxRetries:           1,
 		DisableStandaloneSSE: true,
 	}
@@ -207,6 +219,20 @@ func connect(t *testing.T, endpoint string, header http.Header) (*mcp.ClientSess
 		t.Cleanup(func() { cs.Close() })
 	}
 	return cs, err
+}
+
+// toolNames lists the server's tools through cs, as a set.
+func toolNames(t *testing.T, cs *mcp.ClientSession) map[string]bool {
+	t.Helper()
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("tools/list: %v", err)
+	}
+	names := map[string]bool{}
+	for _, tool := range tools.Tools {
+		names[tool.Name] = true
+	}
+	return names
 }
 
 // syncBuffer is a bytes.Buffer safe for a process's output and the test reading it.

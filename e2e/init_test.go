@@ -83,15 +83,7 @@ func TestInitBuildServe(t *testing.T) {
 		t.Errorf("server name %q", got)
 	}
 	ctx := context.Background()
-	tools, err := cs.ListTools(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{}
-	for _, tool := range tools.Tools {
-		names[tool.Name] = true
-	}
-	if !names["say_hello"] || !names["get_weather"] || !names["long_task"] || len(names) != 3 {
+	if names := toolNames(t, cs); !names["say_hello"] || !names["get_weather"] || !names["long_task"] || len(names) != 3 {
 		t.Errorf("tools %v, want say_hello, get_weather and long_task", names)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Grace"}})

@@ -136,6 +136,42 @@ func (r *faultRig) check(tl *tally, name, old string, revoke bool, rerun ...stri
 	}
 }
 
+// faultModes are the faults both fakes inject (see internal/fakeplatform.Faults).
+var faultModes = []string{"fail", "fail-after", "kill-before", "kill-after", "die-before", "die-after", "hang-before", "hang-after"}
+
+// rotateUnderFaults runs `keys rotate` and `keys rotate --now` with each fault armed at
+// each of the platform CLI's first calls calls (a hang only at the first hangCalls: each
+// costs the timeout), checks every outcome, and logs the tally. exited judges each run's
+// exit code and stderr.
+func (r *faultRig) rotateUnderFaults(calls, hangCalls int, exited func(name, mode string, k, code int, errOut string)) {
+	t := r.t
+	t.Helper()
+	var tl tally
+	for _, now := range []bool{false, true} {
+		for k := 1; k <= calls; k++ {
+			for _, mode := range faultModes {
+				if strings.HasPrefix(mode, "hang") && k > hangCalls {
+					continue
+				}
+				name := fmt.Sprintf("rotate now=%v call %d %s", now, k, mode)
+				vars, _ := r.dotenv()
+				old := vars["MCP_API_KEY"]
+				r.arm(k, mode)
+				args := []string{"keys", "rotate"}
+				if now {
+					args = append(args, "--now")
+				}
+				_, errOut, code := mcpctl(t, r.dir, r.env, args...)
+				r.disarm()
+				exited(name, mode, k, code, errOut)
+				r.check(&tl, name, old, now)
+			}
+		}
+	}
+	t.Logf("injected faults: %d; MCP_API_KEY accepted right after the fault %d/%d, after the rerun %d/%d; leaked (--now) key accepted after the rerun %d; .env intact %d/%d",
+		tl.faults, tl.usableAtFault, tl.faults, tl.usableAfter, tl.faults, tl.leaked, tl.intact, tl.faults)
+}
+
 // noPlaintextInArgv fails when a key reached the platform CLI's command line.
 func (r *faultRig) noPlaintextInArgv() {
 	for _, c := range r.argv() {
@@ -154,34 +190,12 @@ func TestKeyRotationFaults(t *testing.T) {
 		t.Skip("runs mcpctl about 200 times")
 	}
 	r := newFaultRig(t)
-	var tl tally
-	modes := []string{"fail", "fail-after", "kill-before", "kill-after", "die-before", "die-after", "hang-before", "hang-after"}
-	for _, now := range []bool{false, true} {
-		for k := 1; k <= 5; k++ {
-			for _, mode := range modes {
-				if strings.HasPrefix(mode, "hang") && k > 2 {
-					continue // each costs the timeout; the first two calls are the ones that change the app
-				}
-				name := fmt.Sprintf("rotate now=%v call %d %s", now, k, mode)
-				vars, _ := r.dotenv()
-				old := vars["MCP_API_KEY"]
-				r.arm(k, mode)
-				args := []string{"keys", "rotate"}
-				if now {
-					args = append(args, "--now")
-				}
-				_, errOut, code := mcpctl(t, r.dir, r.env, args...)
-				r.disarm()
-				// A hang after config:set applied ends in a read-back that finds it done.
-				if (mode == "hang-before" || mode == "hang-after" && k == 1) && (code != 124 || !strings.Contains(errOut, "heroku config")) {
-					t.Errorf("%s: exit %d, want 124 and the call named:\n%s", name, code, errOut)
-				}
-				r.check(&tl, name, old, now)
-			}
+	r.rotateUnderFaults(5, 2, func(name, mode string, k, code int, errOut string) {
+		// A hang after config:set applied ends in a read-back that finds it done.
+		if (mode == "hang-before" || mode == "hang-after" && k == 1) && (code != 124 || !strings.Contains(errOut, "heroku config")) {
+			t.Errorf("%s: exit %d, want 124 and the call named:\n%s", name, code, errOut)
 		}
-	}
-	t.Logf("injected faults: %d; MCP_API_KEY accepted right after the fault %d/%d, after the rerun %d/%d; leaked (--now) key accepted after the rerun %d; .env intact %d/%d",
-		tl.faults, tl.usableAtFault, tl.faults, tl.usableAfter, tl.faults, tl.leaked, tl.intact, tl.faults)
+	})
 
 	// Timed kills: SIGKILL mcpctl at points spread over a `keys rotate --now`.
 	var timed tally

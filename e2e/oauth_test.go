@@ -112,15 +112,7 @@ func TestOAuthServer(t *testing.T) {
 			t.Fatalf("connect with a token: %v\n%s", err, srv.stderr.String())
 		}
 		ctx := context.Background()
-		tools, err := cs.ListTools(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names := map[string]bool{}
-		for _, tool := range tools.Tools {
-			names[tool.Name] = true
-		}
-		if !names["whoami"] || !names["say_hello"] || !names["get_weather"] {
+		if names := toolNames(t, cs); !names["whoami"] || !names["say_hello"] || !names["get_weather"] {
 			t.Errorf("tools %v", names)
 		}
 		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"})

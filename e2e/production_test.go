@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -200,7 +201,7 @@ func TestRestartDuringCallLosesNothing(t *testing.T) {
 
 	progress := make(chan struct{}, 10)
 	transport := &mcp.StreamableClientTransport{
-		Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+		Endpoint: endpoint, HTTPClient: &http.Client{Transport: mcpwire.WithHeader(nil, http.Header{"X-Api-Key": {key}})},
 		MaxRetries: 1, DisableStandaloneSSE: true,
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{
@@ -253,28 +254,13 @@ func TestDevKeepsProductionBehaviour(t *testing.T) {
 	dir := initProject(t, "devprod-demo")
 	key := dotenv(t, dir)["MCP_API_KEY"]
 	port := freePort(t)
-	dev := exec.Command(mcpctlBin, "dev", "--no-tui", "--port", fmt.Sprint(port))
-	dev.Dir = dir
-	dev.Env = append(os.Environ(), "NO_COLOR=1")
-	logs := &syncBuffer{}
-	dev.Stdout, dev.Stderr = logs, logs
-	if err := dev.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- dev.Wait() }()
-	t.Cleanup(func() {
-		if dev.ProcessState == nil {
-			dev.Process.Kill()
-			<-done
-		}
-	})
+	_, logs, _ := runDev(t, dir, port)
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d/mcp", port)
 	progress := make(chan struct{}, 100)
 	from := 0
 	logs.waitFor(t, &from, "ready: generation", 3*time.Minute)
 	transport := &mcp.StreamableClientTransport{
-		Endpoint: endpoint, HTTPClient: &http.Client{Transport: headerTransport{http.Header{"X-Api-Key": {key}}}},
+		Endpoint: endpoint, HTTPClient: &http.Client{Transport: mcpwire.WithHeader(nil, http.Header{"X-Api-Key": {key}})},
 		MaxRetries: 1, DisableStandaloneSSE: true,
 	}
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "e2e", Version: "0"}, &mcp.ClientOptions{

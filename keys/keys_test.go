@@ -6,6 +6,7 @@ import (
 )
 
 func TestGenerate(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 100 {
 		k, err := Generate()
@@ -23,6 +24,7 @@ func TestGenerate(t *testing.T) {
 }
 
 func TestHashIsStable(t *testing.T) {
+	t.Parallel()
 	// The SHA-256 test vector for "abc"; the generated server computes the same digest.
 	if got := Hash("abc"); got != "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
 		t.Fatalf("Hash(abc) = %s", got)
@@ -33,6 +35,7 @@ func TestHashIsStable(t *testing.T) {
 }
 
 func TestFindAndMask(t *testing.T) {
+	t.Parallel()
 	k, _ := Generate()
 	text := []byte("config: x-api-key=" + k + "\nother: mcpk_short\n")
 	found := Find(text)
@@ -49,6 +52,7 @@ func TestFindAndMask(t *testing.T) {
 }
 
 func TestInEnv(t *testing.T) {
+	t.Parallel()
 	a, _ := Generate()
 	b, _ := Generate()
 	got := InEnv(map[string]string{

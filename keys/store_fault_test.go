@@ -18,6 +18,7 @@ import (
 // key in MCP_API_KEY must work; after the rerun a key rotated with --now must not; .env
 // must always parse.
 func TestRotateFaults(t *testing.T) {
+	t.Parallel()
 	var faults, usableAfter, leakedAfter, intact int
 	for _, now := range []bool{false, true} {
 		for _, rerunNow := range []bool{false, true} {
@@ -73,6 +74,7 @@ func TestRotateFaults(t *testing.T) {
 // follows the hint with a plain `keys rotate`. The leaked key must end up refused, and
 // the rerun must not push its hash back.
 func TestInterruptedRotateNowThenPlainRotate(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}}
 	s, leaked := newStore(t, p)
 	p.failAt, p.applyThenFail = 2, true // Config, then config:set applies and the process "dies"
@@ -95,6 +97,7 @@ func TestInterruptedRotateNowThenPlainRotate(t *testing.T) {
 // Keys the app accepts that this .env has no key for (a teammate's, CI's) survive every
 // key operation unless DropUnknown, and List shows them.
 func TestUnknownHashesKept(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := &platform{config: map[string]string{}}
 	s, _ := newStore(t, p)
@@ -135,6 +138,7 @@ func TestUnknownHashesKept(t *testing.T) {
 // A rotation that replaces an earlier previous key drops that key, rather than keeping
 // it as unknown.
 func TestRotateTwiceDropsTheOldestKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := &platform{config: map[string]string{}}
 	s, first := newStore(t, p)
@@ -151,6 +155,7 @@ func TestRotateTwiceDropsTheOldestKey(t *testing.T) {
 
 // A platform call that applied but reported failure is read back, not reported as lost.
 func TestAppliedButFailedIsReadBack(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}}
 	s, _ := newStore(t, p)
 	p.failAt, p.applyThenFail = 2, true
@@ -183,6 +188,7 @@ func (f *flaky) SetConfig(ctx context.Context, vars map[string]string) error {
 // Concurrent rotations in one project serialise on the lock: every one finishes, the
 // last key written works, .env parses.
 func TestConcurrentRotations(t *testing.T) {
+	t.Parallel()
 	p := &lockedPlatform{p: &platform{config: map[string]string{}}}
 	s, _ := newStore(t, p.p)
 	var wg sync.WaitGroup

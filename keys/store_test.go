@@ -103,6 +103,7 @@ func usable(t *testing.T, s *Store, p *platform) bool {
 }
 
 func TestRotateKeepsOldValidUntilRevoke(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}}
 	s, old := newStore(t, p)
 	res, err := s.Rotate(context.Background(), "", false)
@@ -134,6 +135,7 @@ func TestRotateKeepsOldValidUntilRevoke(t *testing.T) {
 }
 
 func TestRotateNowRevokesAtOnce(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}}
 	s, old := newStore(t, p)
 	res, err := s.Rotate(context.Background(), "", true)
@@ -150,6 +152,7 @@ func TestRotateNowRevokesAtOnce(t *testing.T) {
 
 // An interruption at each step leaves a working key, and a rerun finishes the job.
 func TestRotateFailingPlatformResumes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		fail func(p *platform)
@@ -188,6 +191,7 @@ func TestRotateFailingPlatformResumes(t *testing.T) {
 // A crash after the platform took the change but before .env was switched: the rerun
 // must converge without another platform change being needed.
 func TestRotateCrashAfterPush(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}}
 	s, old := newStore(t, p)
 	next, _ := Generate()
@@ -206,6 +210,7 @@ func TestRotateCrashAfterPush(t *testing.T) {
 }
 
 func TestNamedKeys(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}}
 	s, main := newStore(t, p)
 	res, err := s.New(context.Background(), "alice")
@@ -244,6 +249,7 @@ func TestNamedKeys(t *testing.T) {
 // A key the app does not accept is never handed out as working: New fails, keeps the
 // key pending in .env (nothing lost), and a rerun finishes once the platform works.
 func TestNewFailsAndKeepsPendingWhenThePlatformFails(t *testing.T) {
+	t.Parallel()
 	p := &platform{config: map[string]string{}, failSet: true}
 	s, _ := newStore(t, p)
 	res, err := s.New(context.Background(), "ci")
@@ -268,6 +274,7 @@ func TestNewFailsAndKeepsPendingWhenThePlatformFails(t *testing.T) {
 }
 
 func TestLocalOnly(t *testing.T) {
+	t.Parallel()
 	s, old := newStore(t, nil)
 	res, err := s.Rotate(context.Background(), "", false)
 	if err != nil || res.Deployed {
@@ -287,6 +294,7 @@ func TestLocalOnly(t *testing.T) {
 }
 
 func TestCheckName(t *testing.T) {
+	t.Parallel()
 	for name, ok := range map[string]bool{"alice": true, "ci-bot": true, "default": true, "Alice": false, "a_b": false, "pending": false, "x-previous": false, "": false} {
 		if (CheckName(name) == nil) != ok {
 			t.Errorf("CheckName(%q) ok=%v", name, !ok)

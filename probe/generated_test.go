@@ -14,6 +14,7 @@ import (
 // TestGeneratedServer checks a server exactly as `mcpctl init` generates it: rendered
 // from the templates, built with the go command, started as its own process.
 func TestGeneratedServer(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a generated project")
 	}

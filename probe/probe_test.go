@@ -167,6 +167,7 @@ func wantFailure(t *testing.T, r *Report, class Class, exit int) {
 }
 
 func TestHappyPath(t *testing.T) {
+	t.Parallel()
 	for _, stateless := range []bool{true, false} {
 		t.Run(fmt.Sprintf("stateless=%v", stateless), func(t *testing.T) {
 			srv := startServer(t, requireKey(testKey, mcpHandler(stateless)))
@@ -220,6 +221,7 @@ func TestHappyPath(t *testing.T) {
 
 // The key can also travel as a bearer token, and extra headers reach the server.
 func TestKeyAsBearerAndExtraHeaders(t *testing.T) {
+	t.Parallel()
 	var sawTenant atomic.Bool
 	h := requireKey(testKey, mcpHandler(true))
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -241,6 +243,7 @@ func TestKeyAsBearerAndExtraHeaders(t *testing.T) {
 }
 
 func TestWrongKey(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, mcpHandler(true)))
 	o := testOptions(srv.URL+"/mcp", newFakeClock())
 	o.Key = "mcpk_wrong"
@@ -255,6 +258,7 @@ func TestWrongKey(t *testing.T) {
 }
 
 func TestNoKey(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, mcpHandler(true)))
 	r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))
 	wantFailure(t, r, ClassAuth, ExitAuth)
@@ -265,6 +269,7 @@ func TestNoKey(t *testing.T) {
 }
 
 func TestUnauthenticatedAccepted(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, mcpHandler(false))
 	t.Run("with key", func(t *testing.T) {
 		o := testOptions(srv.URL+"/mcp", newFakeClock())
@@ -287,6 +292,7 @@ func TestUnauthenticatedAccepted(t *testing.T) {
 }
 
 func TestToolCallFailures(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, mcpHandler(true)))
 	cases := []struct {
 		name, tool, args, want string
@@ -311,6 +317,7 @@ func TestToolCallFailures(t *testing.T) {
 }
 
 func TestBaseURLFindsMCPPath(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, mcpHandler(true)))
 	o := testOptions(srv.URL, newFakeClock())
 	o.Key = testKey
@@ -328,6 +335,7 @@ func TestBaseURLFindsMCPPath(t *testing.T) {
 }
 
 func TestTrailingSlash(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, mcpHandler(true)))
 	o := testOptions(srv.URL+"/mcp/", newFakeClock())
 	o.Key = testKey
@@ -339,6 +347,7 @@ func TestTrailingSlash(t *testing.T) {
 }
 
 func TestLegacySSEServer(t *testing.T) {
+	t.Parallel()
 	s := newMCPServer()
 	mux := http.NewServeMux()
 	mux.Handle("/sse", mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return s }, nil))
@@ -357,6 +366,7 @@ func TestLegacySSEServer(t *testing.T) {
 }
 
 func TestHTMLPage(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, "<!doctype html><html><head><title>Welcome to Acme</title></head><body>hi</body></html>")
@@ -371,6 +381,7 @@ func TestHTMLPage(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, mcpHandler(true))
 	r := run(t, testOptions(srv.URL+"/api", newFakeClock()))
 	wantFailure(t, r, ClassNotMCP, ExitNotMCP)
@@ -399,6 +410,7 @@ func flaky(n int32, next http.Handler) (http.Handler, *atomic.Int32) {
 }
 
 func TestRetryUntilAwake(t *testing.T) {
+	t.Parallel()
 	h, count := flaky(3, requireKey(testKey, mcpHandler(true)))
 	srv := startServer(t, h)
 	clock := newFakeClock()
@@ -424,6 +436,7 @@ func TestRetryUntilAwake(t *testing.T) {
 }
 
 func TestRetryBounded(t *testing.T) {
+	t.Parallel()
 	h, count := flaky(1<<30, mcpHandler(true))
 	srv := startServer(t, h)
 	clock := newFakeClock()
@@ -443,6 +456,7 @@ func TestRetryBounded(t *testing.T) {
 }
 
 func TestHerokuCodes(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `at=error code=H14 desc="No web processes running"`)
@@ -459,6 +473,7 @@ func TestHerokuCodes(t *testing.T) {
 }
 
 func TestHerokuNoSuchApp(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusNotFound)
@@ -474,6 +489,7 @@ func TestHerokuNoSuchApp(t *testing.T) {
 
 // Two stateful processes behind a round-robin balancer: the session lives on one only.
 func TestSessionLost(t *testing.T) {
+	t.Parallel()
 	a, b := requireKey(testKey, mcpHandler(false)), requireKey(testKey, mcpHandler(false))
 	var n atomic.Int32
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -493,6 +509,7 @@ func TestSessionLost(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -513,6 +530,7 @@ func TestConnectionRefused(t *testing.T) {
 }
 
 func TestUntrustedCertificate(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(requireKey(testKey, mcpHandler(true)))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the expected handshake failure
 	srv.StartTLS()
@@ -537,6 +555,7 @@ func TestUntrustedCertificate(t *testing.T) {
 }
 
 func TestPlainHTTPOnTLSURL(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, mcpHandler(true))
 	r := run(t, testOptions(strings.Replace(srv.URL, "http://", "https://", 1)+"/mcp", newFakeClock()))
 	wantFailure(t, r, ClassTLS, ExitTLS)
@@ -546,6 +565,7 @@ func TestPlainHTTPOnTLSURL(t *testing.T) {
 }
 
 func TestDNSFailure(t *testing.T) {
+	t.Parallel()
 	// Resolution is faked at the dialer: the test must not depend on the network.
 	tr := &http.Transport{DialContext: func(_ context.Context, _, addr string) (net.Conn, error) {
 		host, _, _ := net.SplitHostPort(addr)
@@ -561,6 +581,7 @@ func TestDNSFailure(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -580,6 +601,7 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestRedirect(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.RedirectHandler("https://elsewhere.example/mcp", http.StatusPermanentRedirect))
 	defer srv.Close()
 	r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))
@@ -649,6 +671,7 @@ func oauthServerWith(t *testing.T, cfg oauthConfig) *httptest.Server {
 }
 
 func TestOAuth(t *testing.T) {
+	t.Parallel()
 	t.Run("discovery without a token", func(t *testing.T) {
 		srv := oauthServer(t, nil, nil)
 		r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))
@@ -730,6 +753,7 @@ func TestOAuth(t *testing.T) {
 // A 401 without resource_metadata still leads to the metadata at the well-known URL,
 // with a warning, as clients fall back to it.
 func TestOAuthWellKnownFallback(t *testing.T) {
+	t.Parallel()
 	srv := oauthServerWith(t, oauthConfig{noChallenge: true})
 	r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))
 	if !r.OK {
@@ -747,6 +771,7 @@ func TestOAuthWellKnownFallback(t *testing.T) {
 // Something that answers in another protocol is reachable: its own class, not
 // "unreachable", and no advice to start the server.
 func TestNonHTTPReply(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -771,6 +796,7 @@ func TestNonHTTPReply(t *testing.T) {
 
 // An event stream whose first line never ends is a bad reply, not an unreachable server.
 func TestEndlessEventStreamLine(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, "data: ")
@@ -787,6 +813,7 @@ func TestEndlessEventStreamLine(t *testing.T) {
 
 // A redirect to a URL no client can use is not suggested as the URL to use.
 func TestRedirectToFileURL(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.RedirectHandler("file:///etc/passwd", http.StatusFound))
 	defer srv.Close()
 	r := run(t, testOptions(srv.URL+"/mcp", newFakeClock()))

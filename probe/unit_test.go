@@ -14,6 +14,7 @@ import (
 )
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	seen := map[int]bool{}
 	classes := map[Class]bool{}
 	for _, d := range ExitCodes() {
@@ -36,6 +37,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestParseURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://x.example/mcp":   "https://x.example/mcp",
 		"x.herokuapp.com/mcp":     "https://x.herokuapp.com/mcp",
@@ -56,6 +58,7 @@ func TestParseURL(t *testing.T) {
 }
 
 func TestReadFirstEvent(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, event, data string }{
 		{"event: endpoint\ndata: /messages?sessionid=1\n\n", "endpoint", "/messages?sessionid=1"},
 		{": comment\n\nid: 1\ndata: {\"a\":1}\ndata: {}\n\nevent: x\n", "message", "{\"a\":1}\n{}"},
@@ -72,6 +75,7 @@ func TestReadFirstEvent(t *testing.T) {
 }
 
 func TestIsCredentialHeader(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]bool{
 		"Authorization": true, "X-Api-Key": true, "Cookie": true, "X-Custom-Token": true,
 		"X-My-Secret": true, "X-Tenant": false, "User-Agent": false, "Host": false,
@@ -86,6 +90,7 @@ func TestIsCredentialHeader(t *testing.T) {
 }
 
 func TestWriteTextWithoutColour(t *testing.T) {
+	t.Parallel()
 	r := &Report{
 		URL: "https://x.example/mcp", Endpoint: "https://x.example/mcp", Class: ClassAuth, ExitCode: ExitAuth,
 		Summary: "rejected", Hint: "fix the key",
@@ -113,6 +118,7 @@ func TestWriteTextWithoutColour(t *testing.T) {
 }
 
 func TestReportJSONShape(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, mcpHandler(true)))
 	o := testOptions(srv.URL+"/mcp", newFakeClock())
 	o.Key = testKey
@@ -144,6 +150,7 @@ func TestReportJSONShape(t *testing.T) {
 // A 503 on the authenticated initialize (a dyno restarting between requests) is retried
 // like one on the first request.
 func TestRetryInitialize(t *testing.T) {
+	t.Parallel()
 	var failed atomic.Int32
 	next := requireKey(testKey, mcpHandler(true))
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -175,6 +182,7 @@ func TestRetryInitialize(t *testing.T) {
 // The session a stateful, open server creates for the unauthenticated request is
 // deleted, as is the check's own session: a check leaves nothing behind.
 func TestSessionsCleanedUp(t *testing.T) {
+	t.Parallel()
 	var deletes atomic.Int32
 	next := mcpHandler(false)
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -195,6 +203,7 @@ func TestSessionsCleanedUp(t *testing.T) {
 // go-sdk refuses a non-loopback Host on a loopback listener (DNS-rebinding protection),
 // which is what a same-host proxy that forwards the public Host runs into.
 func TestLocalhostProtection(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, mcpHandler(true))
 	o := testOptions(srv.URL+"/mcp", newFakeClock())
 	o.Header = http.Header{"Host": {"myapp.example.com"}}
@@ -208,6 +217,7 @@ func TestLocalhostProtection(t *testing.T) {
 // A server whose handler answers HTML to authenticated requests (a login wall that lets
 // the unauthenticated probe through as 401) is reported as not MCP.
 func TestHTMLAfterAuth(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t, requireKey(testKey, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, "<html><title>Sign in</title></html>")
@@ -223,6 +233,7 @@ func TestHTMLAfterAuth(t *testing.T) {
 }
 
 func TestRunContextCancelled(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
@@ -242,6 +253,7 @@ func TestRunContextCancelled(t *testing.T) {
 // A generated server names its MCP path in the 404 body; the check follows it even when
 // it is not the default /mcp.
 func TestEndpointNamedIn404(t *testing.T) {
+	t.Parallel()
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/mcp", requireKey(testKey, mcpHandler(true)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
@@ -262,6 +274,7 @@ func TestEndpointNamedIn404(t *testing.T) {
 }
 
 func TestServerError(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "panic: nil map", http.StatusInternalServerError)
 	}))

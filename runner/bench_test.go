@@ -110,15 +110,15 @@ func benchDevLoop(b *testing.B, samples int, isStateful bool) {
 	b.ReportMetric(ms(medFloor), "floor-ms")
 	b.ReportMetric(100*(ms(medLat)-ms(medFloor))/ms(medFloor), "vs-floor-%")
 	b.ReportMetric(ms(median(overhead)), "non-build-overhead-ms")
-	b.ReportMetric(float64(res.failed), "failed-requests")
-	b.ReportMetric(float64(res.ok+res.failed), "requests")
+	b.ReportMetric(float64(res.Failed), "failed-requests")
+	b.ReportMetric(float64(res.OK+res.Failed), "requests")
 	b.ReportMetric(rss, "rss-MB")
 	b.ReportMetric(peak, "peak-rss-MB")
 	b.Logf("save-to-ready %v", lat)
 	b.Logf("floor         %v", floor)
 	b.Logf("overhead      %v", overhead)
-	if res.failed > 0 {
-		b.Errorf("%d requests failed; first: %v", res.failed, res.firstErr)
+	if res.Failed > 0 {
+		b.Errorf("%d requests failed; first: %v", res.Failed, res.FirstErr)
 	}
 }
 

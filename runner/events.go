@@ -3,6 +3,8 @@ package runner
 import (
 	"fmt"
 	"time"
+
+	"github.com/mcpctl/mcpctl/runner/devproxy"
 )
 
 // Event is something that happened in the dev loop. The types in this file are the only
@@ -112,18 +114,9 @@ type ChildOutput struct {
 	Line   string
 }
 
-// Request is one HTTP exchange through the dev proxy, logged when it completes.
-type Request struct {
-	Time       time.Time // when it arrived
-	HTTPMethod string
-	Path       string
-	RPCMethod  string // JSON-RPC method of a POST, e.g. "tools/call"; empty otherwise
-	Tool       string // tool name of a tools/call
-	SessionID  string // client-visible Mcp-Session-Id, if any
-	Status     int
-	Duration   time.Duration
-	Gen        int // generation that served it; 0 when none did
-}
+// Request is one HTTP exchange through the dev proxy, logged when it completes. Its
+// fields are devproxy.Request's.
+type Request devproxy.Request
 
 // Error reports a problem that did not stop the dev loop (watcher trouble, a session
 // that could not be carried). A generation that did not start is a StartFailed.

@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpctl/mcpctl/internal/mcptest"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -229,34 +229,25 @@ func startFixture(t *testing.T, dir string, opts Options) (*Runner, *eventLog, c
 	return r, l, cancel
 }
 
-// connect opens a go-sdk client session through the dev proxy.
+// connect opens a go-sdk client session through the dev proxy, closed when the test ends
+// (before the runner stops: cleanups run last-registered first).
 func connect(t testing.TB, url string, opts *mcp.ClientOptions, standaloneSSE bool) *mcp.ClientSession {
 	t.Helper()
-	transport := &mcp.StreamableClientTransport{
-		Endpoint:             url,
-		HTTPClient:           &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
-		MaxRetries:           1,
-		DisableStandaloneSSE: !standaloneSSE,
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "runner-test", Version: "v0"}, opts).Connect(context.Background(), transport, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := mcptest.Connect(t, url, mcptest.Options{Client: opts, StandaloneSSE: standaloneSSE})
 	t.Cleanup(func() { cs.Close() })
 	return cs
 }
 
 func hello(ctx context.Context, cs *mcp.ClientSession, name string) (string, error) {
-	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": name}})
-	if err != nil {
-		return "", err
+	return mcptest.CallText(ctx, cs, "say_hello", map[string]any{"name": name})
+}
+
+// runLoad keeps `workers` client sessions, half of them holding a GET stream, calling
+// say_hello until during returns.
+func runLoad(t testing.TB, url string, workers int, during func()) mcptest.LoadResult {
+	var sessions []*mcp.ClientSession
+	for w := range workers {
+		sessions = append(sessions, connect(t, url, nil, w%2 == 0))
 	}
-	if res.IsError || len(res.Content) == 0 {
-		return "", fmt.Errorf("tool error: %+v", res.Content)
-	}
-	tc, ok := res.Content[0].(*mcp.TextContent)
-	if !ok {
-		return "", fmt.Errorf("unexpected content %T", res.Content[0])
-	}
-	return tc.Text, nil
+	return mcptest.Load(sessions, mcptest.Hello, during)
 }

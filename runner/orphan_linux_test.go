@@ -15,6 +15,7 @@ import (
 // Pdeathsig. A pidfd turns "the process ended" into something to wait on.
 func TestChildDiesWithKilledRunner(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := writeFixture(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

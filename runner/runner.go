@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/mcpctl/mcpctl/internal/executor"
+	"github.com/mcpctl/mcpctl/runner/devproxy"
 )
 
 // Options configure a dev loop. Only Dir is required.
@@ -146,7 +147,7 @@ type Runner struct {
 	srv      *http.Server
 	served   chan struct{} // closed when srv.Serve returned
 	serveErr chan error    // buffered: Serve may fail while nobody listens
-	proxy    *proxy
+	proxy    *devproxy.Proxy
 
 	events  chan Event
 	rebuild chan struct{}
@@ -195,7 +196,7 @@ func Start(ctx context.Context, opts Options) (*Runner, error) {
 		msgs:     make(chan any),
 		done:     make(chan struct{}),
 	}
-	r.proxy = newProxy(r.emitLossy, opts.RequestTimeout, opts.MaxBodyBytes)
+	r.proxy = devproxy.New(devproxy.Options{WaitTimeout: opts.RequestTimeout, MaxBodyBytes: opts.MaxBodyBytes, OnEvent: r.proxyEvent})
 	mux := http.NewServeMux()
 	mux.Handle("/", r.proxy)
 	if opts.ExtraHandler != nil && opts.ExtraPrefix != "" {
@@ -254,6 +255,17 @@ func (r *Runner) emit(ctx context.Context, ev Event) {
 	}
 }
 
+// proxyEvent turns what the dev proxy reports into the loop's events. Request-log lines
+// are dropped rather than slow a request when the reader falls behind.
+func (r *Runner) proxyEvent(ev devproxy.Event) {
+	switch ev := ev.(type) {
+	case devproxy.Request:
+		r.emitLossy(Request(ev))
+	case devproxy.SessionLost:
+		r.emitLossy(Error{Time: ev.Time, Err: ev})
+	}
+}
+
 func (r *Runner) emitLossy(ev Event) {
 	select {
 	case r.events <- ev:
@@ -276,13 +288,11 @@ type (
 		addr string
 		env  []string
 	}
-	// msgHealthy hands a healthy child (and its backend) over to the supervisor.
+	// msgHealthy hands a healthy child (and its prepared backend) over to the supervisor.
 	msgHealthy struct {
 		gen     int
 		child   *child
-		backend *backend
-		changed []*session
-		carried int
+		backend *devproxy.Backend
 	}
 	// msgAttemptFailed ends an attempt that produced no healthy child.
 	msgAttemptFailed struct {
@@ -298,7 +308,7 @@ type (
 // generation is a child that became healthy, with its proxy backend.
 type generation struct {
 	child   *child
-	backend *backend
+	backend *devproxy.Backend
 	ready   time.Time
 }
 
@@ -388,7 +398,7 @@ func (r *Runner) supervise(ctx context.Context, changes <-chan string, watchErrs
 
 	<-r.served
 	// No request handler may emit once events is closed.
-	r.proxy.close()
+	r.proxy.Close()
 	os.RemoveAll(r.tmp)
 	close(r.events)
 	close(r.done)
@@ -407,7 +417,7 @@ func (r *Runner) startAttempt(ctx context.Context, st *state, reason string, bui
 	actx, cancel := context.WithCancel(ctx)
 	a.cancel = cancel
 	st.attempts[a.gen] = a
-	r.proxy.setDown(nil) // something is on its way: let requests wait for it
+	r.proxy.SetDown(nil) // something is on its way: let requests wait for it
 	if build {
 		r.emit(ctx, BuildStarted{Time: time.Now(), Gen: a.gen, Reason: reason})
 	}
@@ -491,9 +501,8 @@ func (r *Runner) runAttempt(ctx context.Context, gen int, bin string, build bool
 		r.msgs <- msgAttemptFailed{gen: gen, err: err, child: c, crashed: crashed}
 		return
 	}
-	b := newBackend(gen, addr)
-	changed, carried := r.proxy.prepare(ctx, b)
-	r.msgs <- msgHealthy{gen: gen, child: c, backend: b, changed: changed, carried: carried}
+	b := r.proxy.Prepare(ctx, gen, addr)
+	r.msgs <- msgHealthy{gen: gen, child: c, backend: b}
 }
 
 func (r *Runner) childEnv() ([]string, error) {
@@ -547,7 +556,7 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 				restartIn = ev.RestartIn
 				// Crash-looping: answer requests now, with why, not after the wait bound
 				// (before the event, so whoever sees it finds the proxy answering).
-				r.proxy.setDown(crashReason(m.child, restartIn))
+				r.proxy.SetDown(crashReason(m.child, restartIn))
 			}
 			r.emit(ctx, ev)
 		}
@@ -561,9 +570,9 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 		switch {
 		case !nothingElse || (m.child != nil && m.crashed):
 		case m.buildFailed:
-			r.proxy.setDown(errors.New("the last build failed and no earlier build is running; fix the errors mcpctl dev shows"))
+			r.proxy.SetDown(errors.New("the last build failed and no earlier build is running; fix the errors mcpctl dev shows"))
 		default:
-			r.proxy.setDown(fmt.Errorf("the server did not start (%v); fix it and save a file to retry", m.err))
+			r.proxy.SetDown(fmt.Errorf("the server did not start (%v); fix it and save a file to retry", m.err))
 		}
 		r.collectBinaries(st)
 
@@ -576,7 +585,7 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 		restart := st.attempts[m.gen].restart
 		delete(st.attempts, m.gen)
 		g := &generation{child: m.child, backend: m.backend, ready: time.Now()}
-		r.proxy.activate(g.backend, m.changed)
+		r.proxy.Activate(g.backend)
 		if old := st.cur; old != nil {
 			r.retire(st, old, true)
 		}
@@ -589,7 +598,7 @@ func (r *Runner) handle(ctx context.Context, st *state, m any) {
 		}
 		st.everReady = true
 		r.emit(ctx, Ready{Time: g.ready, Gen: m.gen, PID: m.child.pid, Reloads: st.reloads,
-			Restart: restart, Restarts: st.restarts, Startup: g.ready.Sub(m.child.started), Sessions: m.carried})
+			Restart: restart, Restarts: st.restarts, Startup: g.ready.Sub(m.child.started), Sessions: m.backend.Carried()})
 
 	case msgRetired:
 		st.retiring--
@@ -608,14 +617,14 @@ func (r *Runner) crashed(ctx context.Context, st *state) {
 	// The restart runs the build that crashed, the last one that served, not a newer one
 	// that compiled but did not start.
 	st.lastBin = g.child.bin
-	r.proxy.detach(g.backend)
-	g.backend.tr.CloseIdleConnections()
+	r.proxy.Detach(g.backend)
+	g.backend.CloseIdleConnections()
 	code, status := g.child.exitInfo()
 	ev := ChildExited{Time: time.Now(), Gen: g.child.gen, PID: g.child.pid, ExitCode: code,
 		Status: status, Crashed: true, StderrTail: g.child.stderr.tail()}
 	if !st.anyLive() {
 		ev.RestartIn = r.scheduleRestart(st, g.ready)
-		r.proxy.setDown(crashReason(g.child, ev.RestartIn))
+		r.proxy.SetDown(crashReason(g.child, ev.RestartIn))
 	}
 	r.emit(ctx, ev)
 }
@@ -656,9 +665,8 @@ func (r *Runner) scheduleRestart(st *state, readySince time.Time) time.Duration 
 // retire stops g: after its in-flight requests finished (bounded) when drain is set.
 func (r *Runner) retire(st *state, g *generation, drain bool) {
 	st.retiring++
-	r.proxy.detach(g.backend)
+	idle := r.proxy.Retire(g.backend)
 	go func() {
-		idle := g.backend.retire()
 		if drain {
 			t := time.NewTimer(r.opts.DrainTimeout)
 			select {
@@ -668,7 +676,7 @@ func (r *Runner) retire(st *state, g *generation, drain bool) {
 			t.Stop()
 		}
 		g.child.stop(r.opts.StopTimeout)
-		g.backend.tr.CloseIdleConnections()
+		g.backend.CloseIdleConnections()
 		r.msgs <- msgRetired{g: g}
 	}()
 }

@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseCompileErrors(t *testing.T) {
+	t.Parallel()
 	out := `# example.com/fixture
 ./greeting.go:3:27: syntax error: unexpected newline in composite literal
 internal/tools/x.go:10: undefined: foo
@@ -45,6 +46,7 @@ go: errors parsing go.mod
 }
 
 func TestRelevantFile(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string]bool{
 		"main.go": true, "tools.go": true, "go.mod": true, "go.sum": true, "mcpctl.toml": true,
 		".env": true, "index.html": true, "prompt.md": true, "schema.json": true,
@@ -62,6 +64,7 @@ func TestRelevantFile(t *testing.T) {
 // nothing for editor droppings or ignored directories. fsnotify preserves the order of
 // operations, so the first change received proves the ignored ones were skipped.
 func TestWatcher(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, d := range []string{"bin", ".git", "node_modules", "custom/out"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
@@ -116,6 +119,7 @@ func TestWatcher(t *testing.T) {
 }
 
 func TestRingKeepsLastLines(t *testing.T) {
+	t.Parallel()
 	r := newRing(3)
 	if got := r.tail(); len(got) != 0 {
 		t.Fatalf("empty ring: %q", got)
@@ -135,6 +139,7 @@ func TestRingKeepsLastLines(t *testing.T) {
 }
 
 func TestLineWriter(t *testing.T) {
+	t.Parallel()
 	var lines []string
 	w := &lineWriter{emit: func(l string) { lines = append(lines, l) }}
 	w.Write([]byte("one\ntw"))
@@ -147,6 +152,7 @@ func TestLineWriter(t *testing.T) {
 }
 
 func TestAuthFromEnv(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		env  []string
 		want Auth
@@ -167,6 +173,7 @@ func TestAuthFromEnv(t *testing.T) {
 // Without a compiler run: the build's command line is data, its diagnostics become a
 // BuildFailed event, and with nothing else running requests fail fast with the reason.
 func TestBuildFailureWithStubbedGo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	stub := executor.NewStub(t)
 	stub.On("go", []string{"build"}, executor.Result{Stderr: []byte("# example.com/x\n./main.go:3:1: syntax error: non-declaration statement outside function body\n")},
@@ -205,6 +212,7 @@ func TestBuildFailureWithStubbedGo(t *testing.T) {
 }
 
 func TestStartNeedsGo(t *testing.T) {
+	t.Parallel()
 	_, err := Start(context.Background(), Options{Dir: t.TempDir(), Executor: missingGo(t)})
 	var nf *executor.NotFoundError
 	if !errors.As(err, &nf) {

@@ -8,6 +8,7 @@ import (
 // What a generated project points its user to must be there for a `go install` user
 // (who has no mcpctl checkout), and the layout table must list every tool file.
 func TestGeneratedDocsPointWhereUsersCanLook(t *testing.T) {
+	t.Parallel()
 	for _, auth := range []string{"apikey", "oauth"} {
 		p := Project{Name: "weather", Module: "example.com/weather", Path: "/mcp", Port: 8000, Auth: auth, Stateless: true, Dir: t.TempDir()}
 		if auth == "oauth" {

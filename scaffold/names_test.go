@@ -7,6 +7,7 @@ import (
 )
 
 func TestSuggestName(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"My App!":                "my-app",
 		"MyApp":                  "myapp",
@@ -29,6 +30,7 @@ func TestSuggestName(t *testing.T) {
 // The errors for a directory called "My App!" suggest a valid name and module, never the
 // invalid "github.com/you/My App!".
 func TestValidateSuggestsValidNames(t *testing.T) {
+	t.Parallel()
 	p := Project{Name: "My App!", Module: "My App!", Path: "/mcp", Port: 8000, Auth: "apikey"}
 	err := p.Validate()
 	if err == nil || !strings.Contains(err.Error(), `"my-app"`) || !strings.Contains(err.Error(), "github.com/you/my-app") ||
@@ -44,6 +46,7 @@ func TestValidateSuggestsValidNames(t *testing.T) {
 // The backups `mcpctl connect` keeps (FILE.bak) stay out of git, so a deploy's `git add
 // --all` never commits them; the client configs themselves are the user's to commit.
 func TestGitIgnoreCoversConnectBackups(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestRenderMissingKeyFails(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{"a.txt.tmpl": {Data: []byte("{{.Nope}}")}}
 	if _, err := Render(fsys, struct{ Name string }{"x"}, nil); err == nil {
 		t.Fatal("a missing template key rendered")
@@ -23,6 +24,7 @@ func TestRenderMissingKeyFails(t *testing.T) {
 }
 
 func TestRenderRefusesPathTraversal(t *testing.T) {
+	t.Parallel()
 	for _, renames := range []map[string]string{
 		{"Name": ".."},
 		{"Name": "../escape"},
@@ -40,6 +42,7 @@ func TestRenderRefusesPathTraversal(t *testing.T) {
 }
 
 func TestApplyRefusesNonEmptyDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("mine"), 0o644)
 	err := Apply(dir, &Plan{Files: []File{{Path: "new.txt", Mode: 0o644, Data: []byte("x")}}})
@@ -53,6 +56,7 @@ func TestApplyRefusesNonEmptyDir(t *testing.T) {
 }
 
 func TestApplyRollsBackOnFailure(t *testing.T) {
+	t.Parallel()
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "proj")
 	// The second file cannot be created because the first one is a file where it needs a
@@ -70,6 +74,7 @@ func TestApplyRollsBackOnFailure(t *testing.T) {
 }
 
 func TestWriteNewNeverReplaces(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(p, []byte("mine"), 0o644)
 	if err := writeNew(p, []byte("theirs"), 0o644); err == nil {
@@ -83,7 +88,27 @@ func TestWriteNewNeverReplaces(t *testing.T) {
 	}
 }
 
+// renderedFiles indexes a plan's files by path, failing the test for any Go file that is
+// not gofmt-clean and any file with an unrendered template action.
+func renderedFiles(t *testing.T, plan *Plan) map[string]File {
+	t.Helper()
+	files := map[string]File{}
+	for _, f := range plan.Files {
+		files[f.Path] = f
+		if strings.HasSuffix(f.Path, ".go") {
+			if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
+				t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
+			}
+		}
+		if strings.Contains(string(f.Data), "{{") {
+			t.Errorf("%s has an unrendered template action", f.Path)
+		}
+	}
+	return files
+}
+
 func TestProjectPlan(t *testing.T) {
+	t.Parallel()
 	for _, auth := range []string{config.AuthAPIKey, config.AuthNone} {
 		t.Run(auth, func(t *testing.T) {
 			p := Project{Name: "weather", Module: "github.com/you/weather", Path: "/api/mcp", Port: 9100, Auth: auth, Stateless: true}
@@ -91,18 +116,7 @@ func TestProjectPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files := map[string]File{}
-			for _, f := range plan.Files {
-				files[f.Path] = f
-				if strings.HasSuffix(f.Path, ".go") {
-					if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
-						t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
-					}
-				}
-				if strings.Contains(string(f.Data), "{{") {
-					t.Errorf("%s has an unrendered template action", f.Path)
-				}
-			}
+			files := renderedFiles(t, plan)
 			for _, want := range []string{"go.mod", "go.sum", "Procfile", "app.json", ".gitignore", "mcpctl.toml", "cmd/weather/main.go", "tools/tools.go", "internal/server/server.go"} {
 				if _, ok := files[want]; !ok {
 					t.Errorf("plan lacks %s", want)
@@ -135,6 +149,7 @@ func TestProjectPlan(t *testing.T) {
 }
 
 func TestProjectValidate(t *testing.T) {
+	t.Parallel()
 	ok := Project{Name: "weather", Module: "weather", Path: "/mcp", Port: 8000, Auth: "apikey"}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
@@ -162,6 +177,7 @@ func TestProjectValidate(t *testing.T) {
 }
 
 func TestProjectPlanOAuth(t *testing.T) {
+	t.Parallel()
 	for _, audience := range []string{"", "https://weather.example.com/tools/api/mcp"} {
 		t.Run("audience="+audience, func(t *testing.T) {
 			p := Project{Name: "weather", Module: "github.com/you/weather", Path: "/api/mcp", Port: 9100, Auth: config.AuthOAuth, Stateless: true,
@@ -173,18 +189,7 @@ func TestProjectPlanOAuth(t *testing.T) {
 			if key != "" {
 				t.Error("an OAuth project got an API key")
 			}
-			files := map[string]File{}
-			for _, f := range plan.Files {
-				files[f.Path] = f
-				if strings.HasSuffix(f.Path, ".go") {
-					if formatted, err := format.Source(f.Data); err != nil || string(formatted) != string(f.Data) {
-						t.Errorf("%s is not gofmt-clean (%v)", f.Path, err)
-					}
-				}
-				if strings.Contains(string(f.Data), "{{") {
-					t.Errorf("%s has an unrendered template action", f.Path)
-				}
-			}
+			files := renderedFiles(t, plan)
 			for _, want := range templates.AuthOnlyFiles() {
 				if _, ok := files[want]; !ok {
 					t.Errorf("plan lacks %s", want)
@@ -220,6 +225,7 @@ func TestProjectPlanOAuth(t *testing.T) {
 // Files only OAuth projects get are left out of the others, and every one of them exists
 // in the template set.
 func TestAuthOnlyFiles(t *testing.T) {
+	t.Parallel()
 	set, err := templates.Set("go")
 	if err != nil {
 		t.Fatal(err)

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 
+	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -20,11 +20,7 @@ func Fetch(ctx context.Context, url string, header http.Header, client *http.Cli
 		client = &http.Client{}
 	}
 	hc := *client
-	base := hc.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	hc.Transport = headerTransport{base: base, header: header}
+	hc.Transport = mcpwire.WithHeader(hc.Transport, header)
 	c := mcp.NewClient(&mcp.Implementation{Name: "mcpctl-diff", Version: "dev"}, nil)
 	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &hc, MaxRetries: 1, DisableStandaloneSSE: true}, nil)
 	if err != nil {
@@ -54,22 +50,6 @@ func FromMCP(t *mcp.Tool) (Tool, error) {
 	var out Tool
 	err = json.Unmarshal(b, &out)
 	return out, err
-}
-
-type headerTransport struct {
-	base   http.RoundTripper
-	header http.Header
-}
-
-func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if len(t.header) == 0 {
-		return t.base.RoundTrip(r)
-	}
-	r = r.Clone(r.Context())
-	for k, vs := range t.header {
-		r.Header[http.CanonicalHeaderKey(k)] = slices.Clone(vs)
-	}
-	return t.base.RoundTrip(r)
 }
 
 // ReadFile reads a saved tool list: a tools/list result ({"tools": [...]}), a JSON-RPC

@@ -24,6 +24,7 @@ func names(tools []Tool) []string {
 // 2026-07-28) and by fetching them from a running stateful one (2025-11-25), compare equal;
 // a breaking edit of say_hello is classified as such.
 func TestLocalAndFetchOnAGeneratedProject(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a generated project")
 	}

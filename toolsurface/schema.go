@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -144,14 +143,7 @@ func (c *comparer) compare(where string, oRaw, nRaw json.RawMessage, input bool)
 
 func (c *comparer) properties(where string, o, n schema, input bool) {
 	oReq, nReq := setOf(o.Required), setOf(n.Required)
-	names := slices.Sorted(maps.Keys(o.Properties))
-	for k := range n.Properties {
-		if _, ok := o.Properties[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	for _, p := range names {
+	for _, p := range unionKeys(o.Properties, n.Properties) {
 		at := where + "." + p
 		op, inOld := o.Properties[p]
 		np, inNew := n.Properties[p]

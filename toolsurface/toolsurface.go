@@ -141,14 +141,7 @@ func (d Diff) Lines() []string {
 func Compare(old, new []Tool) Diff {
 	d := Diff{Added: []string{}, Removed: []string{}, Changed: []string{}, Changes: []Change{}}
 	before, after := byName(old), byName(new)
-	names := slices.Sorted(maps.Keys(before))
-	for _, n := range slices.Sorted(maps.Keys(after)) {
-		if _, ok := before[n]; !ok {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range unionKeys(before, after) {
 		o, inOld := before[name]
 		n, inNew := after[name]
 		switch {
@@ -172,6 +165,18 @@ func Compare(old, new []Tool) Diff {
 		d.Breaking = d.Breaking || c.Breaking
 	}
 	return d
+}
+
+// unionKeys is the keys of a and b, sorted, each once.
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func byName(tools []Tool) map[string]Tool {
@@ -208,14 +213,7 @@ func annotationsDetail(o, n json.RawMessage) string {
 	_ = json.Unmarshal(o, &a)
 	_ = json.Unmarshal(n, &b)
 	var parts []string
-	keys := slices.Sorted(maps.Keys(a))
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range unionKeys(a, b) {
 		av, aok := a[k]
 		bv, bok := b[k]
 		switch {

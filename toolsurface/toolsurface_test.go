@@ -27,6 +27,7 @@ func obj(props string, required ...string) string {
 }
 
 func TestCompareEveryKind(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		old, new []Tool
@@ -103,6 +104,7 @@ func TestCompareEveryKind(t *testing.T) {
 }
 
 func TestCompareSummaryAndLists(t *testing.T) {
+	t.Parallel()
 	old := []Tool{tool("a", hello), tool("b", hello), tool("c", hello)}
 	new := []Tool{tool("a", hello), tool("c", obj(`"name":{"type":"string"},"x":{"type":"string"}`, "name", "x")), tool("d", hello)}
 	d := Compare(old, new)
@@ -127,6 +129,7 @@ func TestCompareSummaryAndLists(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		`[{"name":"a","inputSchema":{"type":"object"}}]`,
 		`{"tools":[{"name":"a","inputSchema":{"type":"object"}}]}`,

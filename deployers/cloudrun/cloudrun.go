@@ -28,28 +28,27 @@ type Client struct {
 	Region  string
 	// Project is the Google Cloud project; "" uses gcloud's configured one.
 	Project string
-	// Timeout bounds each gcloud call (DefaultTimeout when zero); a deploy from source
-	// gets DeployTimeout, since it includes the build.
+	// Timeout bounds each gcloud call (deployers.CallTimeout when zero); a deploy from source
+	// gets deployers.BuildTimeout, since it includes the build.
 	Timeout time.Duration
+
+	// What a deploy sets: the instances kept warm, the cap on autoscaling (0: leave it
+	// as it is; a stateful project gets 1) and the request timeout (Cloud Run allows up
+	// to 60 minutes; DefaultRequestTimeout when zero).
+	MinInstances, MaxInstances int
+	RequestTimeout             time.Duration
+
+	maxInstances int          // MaxInstances as the project allows it
+	buildable    string       // the package the Go buildpack builds, such as ./cmd/weather
+	svc          *Service     // the service as a deploy found it; nil when new
+	progress     func(string) // reports what a deploy does beyond its steps
 }
-
-// Default bounds of platform calls.
-const (
-	DefaultTimeout = 2 * time.Minute
-	DeployTimeout  = 30 * time.Minute
-)
-
-var _ deployers.Platform = (*Client)(nil)
 
 // Name is the platform's name.
 func (c *Client) Name() string { return "cloudrun" }
 
 // App is the Cloud Run service name.
 func (c *Client) App() string { return c.Service }
-
-// Error is a failed gcloud command: deployers.Error, with the step it belonged to
-// and the fix.
-type Error = deployers.Error
 
 // Errors a caller may want to tell apart.
 var (
@@ -77,7 +76,7 @@ func (c *Client) run(ctx context.Context, step string, timeout time.Duration, ou
 }
 
 func (c *Client) gcloud(ctx context.Context, step string, cmd executor.Cmd) (executor.Result, error) {
-	cmd.Timeout = cmp.Or(cmd.Timeout, c.Timeout, DefaultTimeout)
+	cmd.Timeout = cmp.Or(cmd.Timeout, c.Timeout, deployers.CallTimeout)
 	res, err := c.Exec.Run(ctx, cmd)
 	if err == nil {
 		return res, nil
@@ -86,22 +85,22 @@ func (c *Client) gcloud(ctx context.Context, step string, cmd executor.Cmd) (exe
 	var exit *executor.ExitError
 	switch {
 	case errors.As(err, new(*executor.TimeoutError)):
-		return res, &Error{Step: step, Err: err, Fix: "gcloud did not answer; check https://status.cloud.google.com and your connection, then run the same command again"}
+		return res, &deployers.Error{Step: step, Err: err, Fix: "gcloud did not answer; check https://status.cloud.google.com and your connection, then run the same command again"}
 	case errors.As(err, &nf):
-		return res, &Error{Step: step, Err: ErrNotInstalled, Fix: installHint}
+		return res, &deployers.Error{Step: step, Err: ErrNotInstalled, Fix: installHint}
 	case errors.As(err, &exit):
 		msg := strings.TrimSpace(string(exit.Stderr))
 		switch low := strings.ToLower(msg); {
 		case strings.Contains(low, "cannot find service"):
-			return res, &Error{Step: step, Err: fmt.Errorf("%w: %s in %s", ErrServiceNotFound, c.Service, c.where()),
+			return res, &deployers.Error{Step: step, Err: fmt.Errorf("%w: %s in %s", ErrServiceNotFound, c.Service, c.where()),
 				Fix: "check the name with `gcloud run services list`, or remove [deploy.cloudrun] from mcpctl.toml to deploy a new service"}
 		case strings.Contains(low, "active account"):
-			return res, &Error{Step: step, Err: ErrNotLoggedIn, Fix: "run `gcloud auth login`, then try again"}
+			return res, &deployers.Error{Step: step, Err: ErrNotLoggedIn, Fix: "run `gcloud auth login`, then try again"}
 		case strings.Contains(low, "property [project]"):
-			return res, &Error{Step: step, Err: ErrNoProject, Fix: "pass --project PROJECT_ID, or run `gcloud config set project PROJECT_ID`"}
+			return res, &deployers.Error{Step: step, Err: ErrNoProject, Fix: "pass --project PROJECT_ID, or run `gcloud config set project PROJECT_ID`"}
 		}
 	}
-	return res, &Error{Step: step, Err: err}
+	return res, &deployers.Error{Step: step, Err: err}
 }
 
 func (c *Client) where() string {
@@ -114,7 +113,7 @@ func (c *Client) where() string {
 // CheckInstalled reports whether the gcloud executable is on PATH.
 func (c *Client) CheckInstalled() error {
 	if _, err := c.Exec.LookPath("gcloud"); err != nil {
-		return &Error{Step: "preflight", Err: ErrNotInstalled, Fix: installHint}
+		return &deployers.Error{Step: "preflight", Err: ErrNotInstalled, Fix: installHint}
 	}
 	return nil
 }
@@ -130,14 +129,14 @@ func (c *Client) Account(ctx context.Context) (string, error) {
 		Status  string `json:"status"`
 	}
 	if err := json.Unmarshal(res.Stdout, &accounts); err != nil {
-		return "", &Error{Step: "preflight", Err: fmt.Errorf("unexpected output from gcloud auth list --format=json: %s", snippet(res.Stdout))}
+		return "", &deployers.Error{Step: "preflight", Err: fmt.Errorf("unexpected output from gcloud auth list --format=json: %s", deployers.Snippet(res.Stdout))}
 	}
 	for _, a := range accounts {
 		if a.Status == "ACTIVE" {
 			return a.Account, nil
 		}
 	}
-	return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, Fix: "run `gcloud auth login`, then try again"}
+	return "", &deployers.Error{Step: "preflight", Err: ErrNotLoggedIn, Fix: "run `gcloud auth login`, then try again"}
 }
 
 // ConfiguredProject returns gcloud's configured project, "" when none is set.
@@ -200,7 +199,7 @@ func (c *Client) Describe(ctx context.Context) (*Service, error) {
 	}
 	var k knative
 	if err := json.Unmarshal(res.Stdout, &k); err != nil || k.Status.URL == "" && k.Status.LatestCreatedRevisionName == "" {
-		return nil, &Error{Step: "service", Err: fmt.Errorf("unexpected output from gcloud run services describe --format=json: %s", snippet(res.Stdout))}
+		return nil, &deployers.Error{Step: "service", Err: fmt.Errorf("unexpected output from gcloud run services describe --format=json: %s", deployers.Snippet(res.Stdout))}
 	}
 	s := &Service{URL: k.Status.URL, LatestReady: k.Status.LatestReadyRevisionName, LatestCreated: k.Status.LatestCreatedRevisionName,
 		Env: map[string]string{}, Timeout: k.Spec.Template.Spec.TimeoutSeconds}
@@ -228,7 +227,7 @@ func (c *Client) WebURL(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if s.URL == "" {
-		return "", &Error{Step: "service", Err: errors.New("Cloud Run reported no URL for " + c.Service + " (no revision is ready)")}
+		return "", &deployers.Error{Step: "service", Err: errors.New("Cloud Run reported no URL for " + c.Service + " (no revision is ready)")}
 	}
 	return s.URL, nil
 }
@@ -262,7 +261,7 @@ func (c *Client) checkNotPinned(s *Service) error {
 	if s.OnLatest || s.Serving == "" {
 		return nil
 	}
-	return &Error{Step: "config", Err: fmt.Errorf("%w: %s serves all traffic and the latest revision %s none", ErrPinned, s.Serving, s.LatestCreated),
+	return &deployers.Error{Step: "config", Err: fmt.Errorf("%w: %s serves all traffic and the latest revision %s none", ErrPinned, s.Serving, s.LatestCreated),
 		Fix: "after a rollback, deploy a fix first (mcpctl deploy cloudrun), which routes traffic to the latest revision again; or route it back yourself: gcloud run services update-traffic " + c.Service + " --to-latest"}
 }
 
@@ -368,17 +367,6 @@ func (c *Client) DeployArgs(d SourceDeploy) []string {
 // DeploySource builds the project directory with Google's buildpacks and makes a new
 // revision; gcloud's progress and the build output go to out.
 func (c *Client) DeploySource(ctx context.Context, d SourceDeploy, out io.Writer) error {
-	_, err := c.run(ctx, "push", DeployTimeout, out, c.DeployArgs(d)...)
+	_, err := c.run(ctx, "push", deployers.BuildTimeout, out, c.DeployArgs(d)...)
 	return err
-}
-
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	if s == "" {
-		s = "(nothing)"
-	}
-	return s
 }

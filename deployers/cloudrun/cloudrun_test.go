@@ -117,9 +117,9 @@ func TestDryRunWithoutGcloud(t *testing.T) {
 		}
 	}
 	key, _ := keys.Generate()
-	c := &Client{Exec: noGcloud{}, Dir: dir}
-	res, err := c.Deploy(context.Background(), DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": key}, Region: "europe-west1", GCPProject: "acme-prod",
-		MinInstances: 1, DryRun: true, Verify: func(context.Context, string) error { return nil }})
+	c := &Client{Exec: noGcloud{}, Dir: dir, MinInstances: 1}
+	res, err := deploy(c, deployers.DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": key}, Region: "europe-west1", PlatformProject: "acme-prod",
+		DryRun: true, Verify: func(context.Context, string) error { return nil }})
 	if !errors.Is(err, ErrNotInstalled) || !strings.Contains(deployers.HintOf(err), "cloud.google.com/sdk") {
 		t.Fatalf("err %v", err)
 	}
@@ -145,8 +145,8 @@ func TestDryRunWithoutGcloud(t *testing.T) {
 func TestStatefulIsKeptOnOneInstance(t *testing.T) {
 	f := config.Default("weather")
 	f.Server.Stateless = false
-	c := &Client{Exec: noGcloud{}, Dir: t.TempDir()}
-	_, err := c.Deploy(context.Background(), DeployOptions{Project: f, Region: "europe-west1", GCPProject: "acme-prod", MaxInstances: 3, DryRun: true})
+	c := &Client{Exec: noGcloud{}, Dir: t.TempDir(), MaxInstances: 3}
+	_, err := deploy(c, deployers.DeployOptions{Project: f, Region: "europe-west1", PlatformProject: "acme-prod", DryRun: true})
 	if err == nil || !strings.Contains(err.Error(), "stateless = false") || !strings.Contains(deployers.HintOf(err), "session affinity") {
 		t.Fatalf("err %v", err)
 	}

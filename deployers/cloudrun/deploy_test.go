@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mcpctl/mcpctl/config"
+	"github.com/mcpctl/mcpctl/deployers"
 	"github.com/mcpctl/mcpctl/internal/executor"
 )
 
@@ -46,6 +47,12 @@ func (p *platform) Run(ctx context.Context, cmd executor.Cmd) (executor.Result, 
 	return executor.Result{}, nil
 }
 
+// deploy runs the pipeline on c, with c's executor for git.
+func deploy(c *Client, opts deployers.DeployOptions) (*deployers.DeployResult, error) {
+	opts.Exec, opts.Dir = c.Exec, c.Dir
+	return deployers.Deploy(context.Background(), c, opts)
+}
+
 func gitRepo(t *testing.T) string {
 	dir := t.TempDir()
 	// An identity of the repository's own: the deploy commits what it records.
@@ -64,11 +71,11 @@ const serving = `{"status":{"url":"https://weather-abc123-uc.a.run.app","latestR
 // service gets no key hashes.
 func TestNewOAuthServiceGetsItsResourceURL(t *testing.T) {
 	p := &platform{describe: []string{"", serving}}
-	c := &Client{Exec: p, Dir: gitRepo(t)}
+	c := &Client{Exec: p, Dir: gitRepo(t), MinInstances: 1}
 	f := config.Default("weather")
 	f.Server.Auth = config.AuthOAuth
 	f.Server.OAuth.Issuer = "https://auth.example.com/"
-	res, err := c.Deploy(context.Background(), DeployOptions{Project: f, Region: "us-central1", GCPProject: "acme-prod", MinInstances: 1})
+	res, err := deploy(c, deployers.DeployOptions{Project: f, Region: "us-central1", PlatformProject: "acme-prod"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +89,7 @@ func TestNewOAuthServiceGetsItsResourceURL(t *testing.T) {
 	if !strings.Contains(all, "run services update weather --update-env-vars=MCP_RESOURCE_URL=https://weather-abc123-uc.a.run.app/mcp") {
 		t.Errorf("MCP_RESOURCE_URL not set to the service's endpoint:\n%s", all)
 	}
-	if !res.Created || res.Endpoint != "https://weather-abc123-uc.a.run.app/mcp" || res.Revision != "weather-00001-abc" {
+	if !res.Created || res.Endpoint != "https://weather-abc123-uc.a.run.app/mcp" || res.Release.ID != "weather-00001-abc" {
 		t.Errorf("result %+v", res)
 	}
 }
@@ -92,10 +99,10 @@ func TestNewOAuthServiceGetsItsResourceURL(t *testing.T) {
 func TestDeployAfterRollbackRoutesToLatest(t *testing.T) {
 	pinned := strings.Replace(serving, `"percent":100,"latestRevision":true`, `"percent":100`, 1)
 	p := &platform{describe: []string{pinned, pinned, serving}}
-	c := &Client{Exec: p, Dir: gitRepo(t)}
+	c := &Client{Exec: p, Dir: gitRepo(t), MinInstances: 1}
 	f := config.Default("weather")
 	f.Server.Auth = config.AuthNone
-	if _, err := c.Deploy(context.Background(), DeployOptions{Project: f, Region: "us-central1", GCPProject: "acme-prod", MinInstances: 1}); err != nil {
+	if _, err := deploy(c, deployers.DeployOptions{Project: f, Region: "us-central1", PlatformProject: "acme-prod"}); err != nil {
 		t.Fatal(err)
 	}
 	if all := strings.Join(p.calls, "\n"); !strings.Contains(all, "run services update-traffic weather --to-latest") {

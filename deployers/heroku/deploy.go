@@ -1,6 +1,7 @@
 package heroku
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,23 +16,48 @@ import (
 )
 
 // The deploy pipeline lives in deployers; these are Heroku's steps of it.
-var _ deployers.Deployer = (*Client)(nil)
+var (
+	_ deployers.Deployer = (*Client)(nil)
+	_ deployers.Creator  = (*Client)(nil)
+)
 
 // Manual names Heroku and its commands in messages.
 func (c *Client) Manual() deployers.Manual {
 	return deployers.Manual{
-		Title:         "Heroku",
-		DefaultRegion: config.DefaultRegion,
-		Logs:          "heroku logs --tail -a " + c.AppName,
-		Rollback:      "heroku releases:rollback -a " + c.AppName,
+		Title:      "Heroku",
+		App:        "app",
+		URL:        "web url",
+		Release:    "release",
+		RolledBack: "the app was rolled back to",
+		Logs:       "heroku logs --tail -a " + c.AppName,
+		LogLines:   200,
 	}
 }
 
-// SetApp chooses the app.
-func (c *Client) SetApp(name string) { c.AppName = name }
+// Resolve checks the app's name; a new app goes to the default region unless told.
+func (c *Client) Resolve(_ context.Context, _ *config.File, t *deployers.Target, _ bool, _ func(error) error) error {
+	if err := config.CheckName(t.App); err != nil {
+		return &deployers.Error{Step: deployers.PhaseApp, Err: err, Fix: "give a valid app name with --app"}
+	}
+	t.Region = cmp.Or(t.Region, config.DefaultRegion)
+	return nil
+}
 
-// SetWaiting sets Waiting.
-func (c *Client) SetWaiting(f func(call string, elapsed time.Duration)) { c.Waiting = f }
+// Records is what [deploy.heroku] keeps: the app.
+func (c *Client) Records(t deployers.Target) []deployers.Setting {
+	return []deployers.Setting{{Key: "app", Value: t.App}}
+}
+
+// SetTarget chooses the app.
+func (c *Client) SetTarget(t deployers.Target) { c.AppName = t.App }
+
+// SetProgress reports the calls that take a while.
+func (c *Client) SetProgress(f func(string)) {
+	c.Waiting = nil
+	if f != nil {
+		c.Waiting = func(call string, elapsed time.Duration) { f(fmt.Sprintf("waiting for %s (%s)", call, elapsed)) }
+	}
+}
 
 // CheckAccess reports whether the heroku CLI is installed and logged in.
 func (c *Client) CheckAccess(ctx context.Context) error {
@@ -59,7 +85,7 @@ func (c *Client) Lookup(ctx context.Context) (*deployers.App, error) {
 // CheckApp refuses a project that keeps sessions on an app that runs several web dynos.
 func (c *Client) CheckApp(_ *deployers.App, project *config.File) error {
 	if n := countWeb(c.dynos); !project.Server.Stateless && n > 1 {
-		return &Error{Step: deployers.PhaseApp, Err: fmt.Errorf("%s runs %d web dynos but mcpctl.toml has stateless = false", c.AppName, n),
+		return &deployers.Error{Step: deployers.PhaseApp, Err: fmt.Errorf("%s runs %d web dynos but mcpctl.toml has stateless = false", c.AppName, n),
 			Fix: "sessions live in one process, so requests to other dynos fail with \"session not found\": set stateless = true, or `heroku ps:scale web=1 -a " + c.AppName + "`"}
 	}
 	return nil
@@ -141,6 +167,38 @@ func (c *Client) PlanPush(repo *gitrepo.Repo) string {
 	return fmt.Sprintf("git push %s $(git subtree split --prefix=%s HEAD):refs/heads/main  (only %s; no remote added)", c.appGitURL(), repo.Prefix, repo.Describe())
 }
 
+// PlanRollback is the command that returns the app to release r.
+func (c *Client) PlanRollback(r deployers.Release) string {
+	return fmt.Sprintf("heroku releases:rollback %s -a %s", r, c.AppName)
+}
+
+// herokuResult is what deploy heroku --json prints.
+type herokuResult struct {
+	App           string   `json:"app"`
+	Created       bool     `json:"created"`
+	WebURL        string   `json:"web_url"`
+	Endpoint      string   `json:"endpoint"`
+	ConfigChanged []string `json:"config_changed"`
+	Release       int      `json:"release,omitempty"`
+	Verified      bool     `json:"verified"`
+	// DynoType is the size of the web dynos deployed to (Eco, Basic, …); empty when
+	// unknown.
+	DynoType     string   `json:"dyno_type,omitempty"`
+	RolledBackTo int      `json:"rolled_back_to,omitempty"`
+	DryRun       bool     `json:"dry_run"`
+	Planned      []string `json:"planned,omitempty"`
+}
+
+// Report presents a deploy's result: releases by number, the dyno type.
+func (c *Client) Report(res *deployers.DeployResult) deployers.Report {
+	return deployers.Report{
+		JSON: herokuResult{App: res.App, Created: res.Created, WebURL: res.WebURL, Endpoint: res.Endpoint, ConfigChanged: res.ConfigChanged,
+			Release: res.Release.Version, Verified: res.Verified, DynoType: res.InstanceType, RolledBackTo: res.RolledBackTo.Version,
+			DryRun: res.DryRun, Planned: res.Planned},
+		Headline: fmt.Sprintf("Deployed %s (release v%d)", res.App, res.Release.Version),
+	}
+}
+
 // waitForRelease waits (bounded) for the newest release to leave "pending".
 func (c *Client) waitForRelease(ctx context.Context) (Release, error) {
 	deadline := time.Now().Add(2 * time.Minute)
@@ -150,17 +208,17 @@ func (c *Client) waitForRelease(ctx context.Context) (Release, error) {
 			return Release{}, err
 		}
 		if len(rels) == 0 {
-			return Release{}, &Error{Step: deployers.PhaseVerify, Err: errors.New("heroku reports no release after the push")}
+			return Release{}, &deployers.Error{Step: deployers.PhaseVerify, Err: errors.New("heroku reports no release after the push")}
 		}
 		switch rels[0].Status {
 		case "succeeded", "":
 			return rels[0], nil
 		case "failed":
-			return rels[0], &Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("release v%d failed: %s", rels[0].Version, rels[0].Description),
+			return rels[0], &deployers.Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("release v%d failed: %s", rels[0].Version, rels[0].Description),
 				Fix: "see `heroku releases:output -a " + c.AppName + "`"}
 		}
 		if time.Now().After(deadline) {
-			return rels[0], &Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("release v%d is still %s after 2 minutes", rels[0].Version, rels[0].Status)}
+			return rels[0], &deployers.Error{Step: deployers.PhaseVerify, Err: fmt.Errorf("release v%d is still %s after 2 minutes", rels[0].Version, rels[0].Status)}
 		}
 		select {
 		case <-ctx.Done():

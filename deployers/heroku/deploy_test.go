@@ -73,6 +73,10 @@ func deployOpts(f *config.File, verify deployers.VerifyFunc) deployers.DeployOpt
 	return deployers.DeployOptions{Project: f, Env: map[string]string{"MCP_API_KEY": k}, Verify: verify}
 }
 
+// pushed is twoReleases after a push made v6; the stub answers one list before and
+// after the push, so v6 shows no slug, which keeps v5 the last good release.
+var pushed = `[{"version":6,"status":"succeeded","description":"Deploy def"},` + twoReleases[1:]
+
 const twoReleases = `[{"version":5,"status":"succeeded","description":"Deploy abc","slug":{"id":"s5"}},{"version":4,"status":"succeeded","description":"Deploy 123","slug":{"id":"s4"}}]`
 
 func TestDeployRefusesStatefulOnSeveralDynos(t *testing.T) {
@@ -94,7 +98,7 @@ func TestDeployRefusesStatefulOnSeveralDynos(t *testing.T) {
 func TestDeployRollsBackUnlessTold(t *testing.T) {
 	broken := func(context.Context, string) error { return errors.New("initialize: HTTP 404") }
 	for _, noRollback := range []bool{false, true} {
-		c, stub := stubDeploy(t, `[{"type":"web"}]`, twoReleases)
+		c, stub := stubDeploy(t, `[{"type":"web"}]`, pushed)
 		stubVerify(stub)
 		stub.On("heroku", []string{"logs"}, executor.Result{Stdout: []byte("app crashed\n")}, nil)
 		if !noRollback {
@@ -112,7 +116,7 @@ func TestDeployRollsBackUnlessTold(t *testing.T) {
 		switch {
 		case noRollback && (rolledBack || !strings.Contains(err.Error(), "--no-rollback")):
 			t.Errorf("--no-rollback: rolled back %v, error %v", rolledBack, err)
-		case !noRollback && (!rolledBack || res.RolledBackTo != 5):
+		case !noRollback && (!rolledBack || res.RolledBackTo.Version != 5):
 			t.Errorf("no rollback to v5: calls %v, result %+v", stub.Calls(), res)
 		}
 		if !slices.Contains(stub.Calls(), "heroku logs -n 200 -a weather") {
@@ -154,7 +158,7 @@ func TestDeployFromAFolderPushesTheSplitToTheGitURL(t *testing.T) {
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
 	var recorded string
-	opts.RecordApp = func(app string) error { recorded = app; return nil }
+	opts.Record = func(_ string, s []deployers.Setting) error { recorded = s[0].Value; return nil }
 	if _, err := deploy(c, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +210,7 @@ func TestDryRunWithoutHerokuShowsThePlan(t *testing.T) {
 		}
 		plan := strings.Join(res.Planned, "\n")
 		hashes := keys.HashList(keys.InEnv(opts.Env))
-		for _, w := range []string{"heroku config:set", keys.HashesEnvVar + "=" + hashes, "git push heroku HEAD:main", `record app = "weather"`} {
+		for _, w := range []string{"heroku config:set", keys.HashesEnvVar + "=" + hashes, "git push heroku HEAD:main", `record [deploy.heroku] app = "weather"`} {
 			if !strings.Contains(plan, w) {
 				t.Errorf("%s: plan lacks %q:\n%s", why, w, plan)
 			}
@@ -232,7 +236,7 @@ func TestDeployWithoutGitIdentityKeepsGitsInstructions(t *testing.T) {
 	stub.On("git", []string{"-c", "core.quotepath=off", "var"}, executor.Result{}, &executor.ExitError{ExitCode: 128, Stderr: []byte(gitsWords)})
 	f := config.Default("weather")
 	opts := deployOpts(f, nil)
-	opts.RecordApp = func(string) error { t.Error("mcpctl.toml changed before the failure"); return nil }
+	opts.Record = func(string, []deployers.Setting) error { t.Error("mcpctl.toml changed before the failure"); return nil }
 	_, err := deploy(c, opts)
 	if err == nil || !strings.Contains(err.Error(), `git config --global user.email "you@example.com"`) || !strings.Contains(err.Error(), `user.name "Your Name"`) {
 		t.Fatalf("got %v, want git's instructions in full", err)
@@ -251,7 +255,7 @@ func TestDeployCreatesNothingItCannotRecord(t *testing.T) {
 	c, stub := newStubClient(t)
 	stub.On("heroku", []string{"auth:whoami"}, executor.Result{Stdout: []byte("a@b\n")}, nil)
 	opts := deployOpts(config.Default("weather"), nil)
-	opts.CheckRecord = func(string) error { return errors.New("mcpctl.toml: invalid character") }
+	opts.CheckRecord = func(string, []deployers.Setting) error { return errors.New("mcpctl.toml: invalid character") }
 	if _, err := deploy(c, opts); err == nil || !strings.Contains(hint(err), "nothing was created") {
 		t.Fatalf("got %v", err)
 	}
@@ -325,8 +329,8 @@ func TestDeployReportsTheDynoType(t *testing.T) {
 			t.Fatal(err)
 		}
 		all := strings.Join(msgs, "\n")
-		if res.DynoType != size || !strings.Contains(all, "web dynos: 1 × "+size) {
-			t.Errorf("%s: dyno type %q, messages:\n%s", size, res.DynoType, all)
+		if res.InstanceType != size || !strings.Contains(all, "web dynos: 1 × "+size) {
+			t.Errorf("%s: dyno type %q, messages:\n%s", size, res.InstanceType, all)
 		}
 		if warned := strings.Contains(all, "ps:type web=basic"); warned != (size == "Eco") {
 			t.Errorf("%s: eco warning %v, messages:\n%s", size, warned, all)

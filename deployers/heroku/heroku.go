@@ -28,8 +28,8 @@ type Client struct {
 	Exec    executor.Executor
 	Dir     string
 	AppName string
-	// Timeout bounds each heroku call (DefaultTimeout when zero); a push gets
-	// PushTimeout, since it includes the build.
+	// Timeout bounds each heroku call (deployers.CallTimeout when zero); a push gets
+	// deployers.BuildTimeout, since it includes the build.
 	Timeout time.Duration
 	// Waiting, when set, is called every WaitEvery while a call runs, with the command
 	// and the time spent so far, so that the user sees what mcpctl waits for.
@@ -40,23 +40,11 @@ type Client struct {
 	dynos  []Dyno // the app's dynos, from apps:info
 }
 
-// Default bounds of platform calls.
-const (
-	DefaultTimeout = 2 * time.Minute
-	PushTimeout    = 30 * time.Minute
-)
-
-var _ deployers.Platform = (*Client)(nil)
-
 // Name is the platform's name.
 func (c *Client) Name() string { return "heroku" }
 
 // App is the Heroku app name.
 func (c *Client) App() string { return c.AppName }
-
-// Error is a failed heroku or git command: deployers.Error, with the step it belonged to
-// and the fix.
-type Error = deployers.Error
 
 // Errors a caller may want to tell apart.
 var (
@@ -72,7 +60,7 @@ func (c *Client) heroku(ctx context.Context, step string, args ...string) (execu
 
 func (c *Client) run(ctx context.Context, cmd executor.Cmd, step string) (executor.Result, error) {
 	if cmd.Timeout == 0 {
-		cmd.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+		cmd.Timeout = cmp.Or(c.Timeout, deployers.CallTimeout)
 	}
 	if c.Waiting != nil {
 		stop := c.tick(cmd)
@@ -84,16 +72,16 @@ func (c *Client) run(ctx context.Context, cmd executor.Cmd, step string) (execut
 	}
 	var te *executor.TimeoutError
 	if errors.As(err, &te) {
-		return res, &Error{Step: step, Err: err, Fix: "the platform did not answer; check https://status.heroku.com and your connection, then run the same command again (MCPCTL_HEROKU_TIMEOUT sets the limit)"}
+		return res, &deployers.Error{Step: step, Err: err, Fix: "the platform did not answer; check https://status.heroku.com and your connection, then run the same command again (MCPCTL_HEROKU_TIMEOUT sets the limit)"}
 	}
 	var nf *executor.NotFoundError
 	if errors.As(err, &nf) {
 		if cmd.Name == "heroku" {
-			return res, &Error{Step: step, Err: ErrNotInstalled, Fix: installHint}
+			return res, &deployers.Error{Step: step, Err: ErrNotInstalled, Fix: installHint}
 		}
-		return res, &Error{Step: step, Err: err, Fix: "install " + cmd.Name}
+		return res, &deployers.Error{Step: step, Err: err, Fix: "install " + cmd.Name}
 	}
-	return res, &Error{Step: step, Err: err}
+	return res, &deployers.Error{Step: step, Err: err}
 }
 
 // tick reports a running call to c.Waiting until stop is called.
@@ -127,22 +115,22 @@ const installHint = "install the Heroku CLI (npm install -g heroku, or see https
 // CheckInstalled reports whether the heroku executable is on PATH.
 func (c *Client) CheckInstalled() error {
 	if _, err := c.Exec.LookPath("heroku"); err != nil {
-		return &Error{Step: "preflight", Err: ErrNotInstalled, Fix: installHint}
+		return &deployers.Error{Step: "preflight", Err: ErrNotInstalled, Fix: installHint}
 	}
 	return nil
 }
 
 // WhoAmI returns the logged-in account's email.
 func (c *Client) WhoAmI(ctx context.Context) (string, error) {
-	res, err := c.Exec.Run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}, Dir: c.Dir, Timeout: cmp.Or(c.Timeout, DefaultTimeout)})
+	res, err := c.Exec.Run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}, Dir: c.Dir, Timeout: cmp.Or(c.Timeout, deployers.CallTimeout)})
 	var exit *executor.ExitError
 	switch {
 	case err == nil:
 		return strings.TrimSpace(string(res.Stdout)), nil
 	case errors.As(err, &exit) && (exit.ExitCode == 100 || bytes.Contains(exit.Stderr, []byte("not logged in"))):
-		return "", &Error{Step: "preflight", Err: ErrNotLoggedIn, Fix: "run `heroku login` (or set HEROKU_API_KEY), then try again"}
+		return "", &deployers.Error{Step: "preflight", Err: ErrNotLoggedIn, Fix: "run `heroku login` (or set HEROKU_API_KEY), then try again"}
 	case errors.As(err, new(*executor.TimeoutError)):
-		return "", &Error{Step: "preflight", Err: err, Fix: "the Heroku CLI did not answer; check your connection and https://status.heroku.com, then try again"}
+		return "", &deployers.Error{Step: "preflight", Err: err, Fix: "the Heroku CLI did not answer; check your connection and https://status.heroku.com, then try again"}
 	}
 	_, err = c.run(ctx, executor.Cmd{Name: "heroku", Args: []string{"auth:whoami"}}, "preflight")
 	return "", err
@@ -171,7 +159,7 @@ func (c *Client) Info(ctx context.Context) (*AppInfo, []Dyno, error) {
 	res, err := c.heroku(ctx, "app", "apps:info", "-a", c.AppName, "--json")
 	if err != nil {
 		if isNotFound(err) {
-			return nil, nil, &Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrAppNotFound, c.AppName),
+			return nil, nil, &deployers.Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrAppNotFound, c.AppName),
 				Fix: "check the name with `heroku apps`, or remove [deploy.heroku] app from mcpctl.toml to create a new app"}
 		}
 		return nil, nil, err
@@ -181,7 +169,7 @@ func (c *Client) Info(ctx context.Context) (*AppInfo, []Dyno, error) {
 		Dynos []Dyno  `json:"dynos"`
 	}
 	if err := json.Unmarshal(res.Stdout, &info); err != nil || info.App.Name == "" {
-		return nil, nil, &Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:info --json: %s", snippet(res.Stdout))}
+		return nil, nil, &deployers.Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:info --json: %s", deployers.Snippet(res.Stdout))}
 	}
 	return &info.App, info.Dynos, nil
 }
@@ -192,14 +180,14 @@ func (c *Client) Create(ctx context.Context, region string) (*deployers.App, err
 	if err != nil {
 		var exit *executor.ExitError
 		if errors.As(err, &exit) && bytes.Contains(bytes.ToLower(exit.Stderr), []byte("already taken")) {
-			return nil, &Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrNameTaken, c.AppName),
+			return nil, &deployers.Error{Step: "app", Err: fmt.Errorf("%w: %s", ErrNameTaken, c.AppName),
 				Fix: "choose another name: mcpctl deploy heroku --app " + c.AppName + "-2 (app names are global on Heroku)"}
 		}
 		return nil, err
 	}
 	var app AppInfo
 	if err := json.Unmarshal(res.Stdout, &app); err != nil || app.Name == "" {
-		return nil, &Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:create --json: %s", snippet(res.Stdout))}
+		return nil, &deployers.Error{Step: "app", Err: fmt.Errorf("unexpected output from heroku apps:create --json: %s", deployers.Snippet(res.Stdout))}
 	}
 	c.gitURL = app.GitURL
 	return &deployers.App{Name: app.Name, WebURL: app.WebURL}, nil
@@ -219,7 +207,7 @@ func (c *Client) WebURL(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if app.WebURL == "" {
-		return "", &Error{Step: "app", Err: errors.New("heroku reported no web URL for " + c.AppName)}
+		return "", &deployers.Error{Step: "app", Err: errors.New("heroku reported no web URL for " + c.AppName)}
 	}
 	return app.WebURL, nil
 }
@@ -232,7 +220,7 @@ func (c *Client) Config(ctx context.Context) (map[string]string, error) {
 	}
 	vars := map[string]string{}
 	if err := json.Unmarshal(res.Stdout, &vars); err != nil {
-		return nil, &Error{Step: "config", Err: fmt.Errorf("unexpected output from heroku config --json: %s", snippet(res.Stdout))}
+		return nil, &deployers.Error{Step: "config", Err: fmt.Errorf("unexpected output from heroku config --json: %s", deployers.Snippet(res.Stdout))}
 	}
 	return vars, nil
 }
@@ -281,7 +269,7 @@ func (c *Client) Releases(ctx context.Context) ([]Release, error) {
 	}
 	var rels []Release
 	if err := json.Unmarshal(res.Stdout, &rels); err != nil {
-		return nil, &Error{Step: "releases", Err: fmt.Errorf("unexpected output from heroku releases --json: %s", snippet(res.Stdout))}
+		return nil, &deployers.Error{Step: "releases", Err: fmt.Errorf("unexpected output from heroku releases --json: %s", deployers.Snippet(res.Stdout))}
 	}
 	slices.SortFunc(rels, func(a, b Release) int { return b.Version - a.Version })
 	return rels, nil
@@ -313,13 +301,13 @@ func (c *Client) Push(ctx context.Context, repo *gitrepo.Repo, out io.Writer) er
 	if repo != nil && !repo.IsRoot() {
 		sha, err := repo.DeployCommit(ctx)
 		if err != nil {
-			return &Error{Step: "push", Err: err, Fix: "run `git subtree split --prefix=" + repo.Prefix + " HEAD` in " + repo.Root + " to see what git reports"}
+			return &deployers.Error{Step: "push", Err: err, Fix: "run `git subtree split --prefix=" + repo.Prefix + " HEAD` in " + repo.Root + " to see what git reports"}
 		}
 		args = []string{"push", c.appGitURL(), sha + ":refs/heads/main"}
 	}
-	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir, Stdout: out, Stderr: out, Timeout: PushTimeout}, "push")
+	_, err := c.run(ctx, executor.Cmd{Name: "git", Args: args, Dir: c.Dir, Stdout: out, Stderr: out, Timeout: deployers.BuildTimeout}, "push")
 	if err != nil {
-		return &Error{Step: "push", Err: err, Fix: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
+		return &deployers.Error{Step: "push", Err: err, Fix: "read the build output above; fix the build locally with `go build ./...`, commit, and deploy again"}
 	}
 	return nil
 }
@@ -339,17 +327,6 @@ func isNotFound(err error) bool {
 	}
 	s := strings.ToLower(string(exit.Stderr))
 	return strings.Contains(s, "couldn't find that app") || strings.Contains(s, "not found") || strings.Contains(s, "you do not have access")
-}
-
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	if s == "" {
-		s = "(nothing)"
-	}
-	return s
 }
 
 func sortedKeys(m map[string]string) []string {

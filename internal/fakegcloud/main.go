@@ -14,18 +14,19 @@
 package main
 
 import (
-	"encoding/json"
+	"cmp"
 	"errors"
 	"fmt"
-	"net"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/mcpctl/mcpctl/internal/fakeplatform"
 )
 
 // State is the fake platform. Tests write Account, Project, Fail and the fault fields,
@@ -41,12 +42,8 @@ type State struct {
 	// fail to start.
 	Fail map[string]string `json:"fail"`
 
-	// Calls counts invocations. When it reaches FaultAt, Fault happens to that call, as
-	// in the fake heroku: "fail", "fail-after", "kill-before", "kill-after",
-	// "die-before", "die-after", "hang-before", "hang-after".
-	Calls   int    `json:"calls"`
-	FaultAt int    `json:"fault_at,omitempty"`
-	Fault   string `json:"fault,omitempty"`
+	// Calls, FaultAt and Fault script a fault at the FaultAt-th call.
+	fakeplatform.Faults
 }
 
 // Service is one Cloud Run service.
@@ -75,51 +72,14 @@ type Revision struct {
 }
 
 func main() {
-	dir := os.Getenv("FAKE_GCLOUD_DIR")
-	if dir == "" {
-		fmt.Fprintln(os.Stderr, "fakegcloud: FAKE_GCLOUD_DIR is not set")
-		os.Exit(2)
-	}
-	logArgv(dir)
-	st, err := load(dir)
-	if err != nil {
-		fail(err.Error())
-	}
-	st.Calls++
-	fault := ""
-	if st.FaultAt > 0 && st.Calls == st.FaultAt {
-		fault = st.Fault
-	}
-	if strings.HasSuffix(fault, "-before") || fault == "fail" {
-		if err := save(dir, st); err != nil {
-			fail(err.Error())
+	cli := fakeplatform.New("fakegcloud", "FAKE_GCLOUD_DIR", "ERROR: gcloud crashed (ConnectionResetError): fault injected")
+	st := &State{}
+	cli.Main(st, &st.Faults, func(args []string) int {
+		if st.Services == nil {
+			st.Services = map[string]*Service{}
 		}
-		injure(fault)
-	}
-	code := dispatch(dir, st, os.Args[1:])
-	if err := save(dir, st); err != nil {
-		fail(err.Error())
-	}
-	injure(fault)
-	os.Exit(code)
-}
-
-// injure does what a fault says to the running call; it returns for no fault.
-func injure(fault string) {
-	switch strings.TrimSuffix(strings.TrimSuffix(fault, "-before"), "-after") {
-	case "fail":
-		fmt.Fprintln(os.Stderr, "ERROR: gcloud crashed (ConnectionResetError): fault injected")
-		os.Exit(1)
-	case "kill":
-		_ = syscall.Kill(os.Getppid(), syscall.SIGKILL)
-		os.Exit(1)
-	case "die":
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-	case "hang":
-		for { // a bare select{} would be a detected deadlock, not a hang
-			time.Sleep(time.Hour)
-		}
-	}
+		return dispatch(cli, st, args)
+	})
 }
 
 // commands are the command groups the fake knows, longest first.
@@ -128,7 +88,7 @@ var commands = []string{
 	"run deploy", "auth list", "config get-value",
 }
 
-func dispatch(dir string, st *State, args []string) int {
+func dispatch(cli *fakeplatform.CLI, st *State, args []string) int {
 	var pos []string
 	flags := map[string]string{}
 	for _, a := range args {
@@ -165,7 +125,7 @@ func dispatch(dir string, st *State, args []string) int {
 		if st.Account != "" {
 			accounts = append(accounts, map[string]string{"account": st.Account, "status": "ACTIVE"})
 		}
-		printJSON(accounts)
+		fakeplatform.PrintJSON(accounts)
 		return 0
 	case "config get-value":
 		if len(rest) == 1 && rest[0] == "project" && st.Project != "" {
@@ -180,7 +140,7 @@ func dispatch(dir string, st *State, args []string) int {
 		fmt.Fprintln(os.Stderr, errPrefix+"You do not currently have an active account selected.\nPlease run:\n\n  $ gcloud auth login")
 		return 1
 	}
-	project := cmpOr(flags["project"], st.Project)
+	project := cmp.Or(flags["project"], st.Project)
 	if project == "" {
 		fmt.Fprintln(os.Stderr, errPrefix+"The required property [project] is not currently set.")
 		return 1
@@ -201,14 +161,10 @@ func dispatch(dir string, st *State, args []string) int {
 	}
 	switch cmd {
 	case "run services describe":
-		printJSON(svc.knative())
+		fakeplatform.PrintJSON(svc.knative())
 	case "run services logs read":
-		data, _ := os.ReadFile(filepath.Join(dir, name+".log"))
-		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-		if n, _ := strconv.Atoi(flags["limit"]); n > 0 && len(lines) > n {
-			lines = lines[len(lines)-n:]
-		}
-		fmt.Println(strings.Join(lines, "\n"))
+		n, _ := strconv.Atoi(flags["limit"])
+		cli.PrintLogs(name, n)
 	case "run services update-traffic":
 		switch {
 		case flags["to-latest"] == "true":
@@ -226,7 +182,7 @@ func dispatch(dir string, st *State, args []string) int {
 		default:
 			return usage(errPrefix, "give --to-latest or --to-revisions")
 		}
-		if err := start(dir, svc); err != nil {
+		if err := start(cli, svc); err != nil {
 			fmt.Fprintln(os.Stderr, errPrefix+err.Error())
 			return 1
 		}
@@ -237,19 +193,19 @@ func dispatch(dir string, st *State, args []string) int {
 			return 1
 		}
 		next := svc.Revisions[len(svc.Revisions)-1]
-		next.Env = copyMap(next.Env)
+		next.Env = fakeplatform.CopyMap(next.Env)
 		if err := apply(&next, flags); err != nil {
 			return usage(errPrefix, err.Error())
 		}
-		return svc.roll(dir, st, next, errPrefix)
+		return svc.roll(cli, st, next, errPrefix)
 	case "run deploy":
 		if flags["source"] == "" {
 			return usage(errPrefix, "the fake deploys only --source")
 		}
 		if svc == nil {
-			port, err := freePort()
+			port, err := fakeplatform.FreePort()
 			if err != nil {
-				fail(err.Error())
+				cli.Fail(err.Error())
 			}
 			svc = &Service{Name: name, Region: region, Project: project, Port: port}
 			st.Services[key(project, region, name)] = svc
@@ -260,7 +216,7 @@ func dispatch(dir string, st *State, args []string) int {
 		next := Revision{Env: map[string]string{}, Max: 100, Timeout: 300}
 		if n := len(svc.Revisions); n > 0 {
 			next = svc.Revisions[n-1]
-			next.Env = copyMap(next.Env)
+			next.Env = fakeplatform.CopyMap(next.Env)
 		}
 		if err := apply(&next, flags); err != nil {
 			return usage(errPrefix, err.Error())
@@ -270,13 +226,13 @@ func dispatch(dir string, st *State, args []string) int {
 				next.Buildable = b
 			}
 		}
-		bin, err := build(dir, st, svc, flags["source"], next.Buildable)
+		bin, err := build(cli, st, svc, flags["source"], next.Buildable)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, errPrefix+"Build failed; check build logs for details")
 			return 1
 		}
 		next.Bin = bin
-		return svc.roll(dir, st, next, errPrefix)
+		return svc.roll(cli, st, next, errPrefix)
 	}
 	return 0
 }
@@ -333,7 +289,7 @@ func splitList(v string) []string {
 
 // roll makes next the service's newest revision and, when traffic follows the latest,
 // serves it; a revision that does not start is kept as not ready and traffic stays.
-func (s *Service) roll(dir string, st *State, next Revision, errPrefix string) int {
+func (s *Service) roll(cli *fakeplatform.CLI, st *State, next Revision, errPrefix string) int {
 	next.Name = fmt.Sprintf("%s-%05d-fak", s.Name, len(s.Revisions)+1)
 	next.Ready = true
 	s.Revisions = append(s.Revisions, next)
@@ -342,9 +298,9 @@ func (s *Service) roll(dir string, st *State, next Revision, errPrefix string) i
 	if _, broken := st.Fail["start"]; broken {
 		rev.Ready = false
 	} else if s.Pinned == "" {
-		if err := start(dir, s); err != nil {
+		if err := start(cli, s); err != nil {
 			rev.Ready = false
-			_ = start(dir, s) // back to the last ready revision
+			_ = start(cli, s) // back to the last ready revision
 			fmt.Fprintf(os.Stderr, "%sRevision '%s' is not ready and cannot serve traffic. %v\n", errPrefix, rev.Name, err)
 			return 1
 		}
@@ -389,9 +345,7 @@ func (s *Service) url() string { return fmt.Sprintf("http://127.0.0.1:%d", s.Por
 func (s *Service) knative() map[string]any {
 	latest := s.Revisions[len(s.Revisions)-1]
 	env := []map[string]string{}
-	names := mapsKeys(latest.Env)
-	slices.Sort(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(latest.Env)) {
 		env = append(env, map[string]string{"name": k, "value": latest.Env[k]})
 	}
 	var traffic []map[string]any
@@ -440,13 +394,13 @@ func (s *Service) knative() map[string]any {
 
 // build copies what git does not ignore in source (gcloud uploads that, honouring
 // .gitignore when there is no .gcloudignore) and builds it as the Go buildpack does.
-func build(dir string, st *State, svc *Service, source, buildable string) (string, error) {
+func build(cli *fakeplatform.CLI, st *State, svc *Service, source, buildable string) (string, error) {
 	fmt.Fprintln(os.Stderr, "Building using Buildpacks and deploying container to Cloud Run service ["+svc.Name+"] (fake)")
 	if msg, ok := st.Fail["build"]; ok {
 		fmt.Fprintln(os.Stderr, msg)
 		return "", errors.New("build failed")
 	}
-	out := filepath.Join(dir, fmt.Sprintf("%s-build-%d", svc.Name, len(svc.Revisions)+1))
+	out := filepath.Join(cli.Dir, fmt.Sprintf("%s-build-%d", svc.Name, len(svc.Revisions)+1))
 	ls := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	ls.Dir = source
 	files, err := ls.Output()
@@ -470,14 +424,10 @@ func build(dir string, st *State, svc *Service, source, buildable string) (strin
 			return "", err
 		}
 	}
-	target := cmpOr(buildable, ".")
+	target := cmp.Or(buildable, ".")
 	fmt.Fprintf(os.Stderr, "===> BUILDING\n[builder] GOOGLE_BUILDABLE=%s\n[builder] Running \"go build -o /layers/google.go.build/bin/main %s\"\n", buildable, target)
 	bin := filepath.Join(out, "main")
-	gobuild := exec.Command("go", "build", "-o", bin, target)
-	gobuild.Dir = filepath.Join(out, "src")
-	gobuild.Env = cleanEnv()
-	gobuild.Stdout, gobuild.Stderr = os.Stderr, os.Stderr
-	if err := gobuild.Run(); err != nil {
+	if err := fakeplatform.GoBuild(filepath.Join(out, "src"), os.Stderr, "-o", bin, target); err != nil {
 		fmt.Fprintln(os.Stderr, "[builder] ERROR: failed to build: exit status 1")
 		return "", err
 	}
@@ -486,164 +436,27 @@ func build(dir string, st *State, svc *Service, source, buildable string) (strin
 
 // start stops the service's process and starts the serving revision on the service's
 // port, then waits (bounded) until it listens, as Cloud Run's startup probe does.
-func start(dir string, s *Service) error {
-	stop(s.PID)
+func start(cli *fakeplatform.CLI, s *Service) error {
+	fakeplatform.Stop(s.PID)
 	s.PID = 0
 	rev := s.serving()
 	if rev == nil || rev.Bin == "" {
 		return nil // nothing built: a service a test seeded with settings only
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, s.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	c := exec.Command(rev.Bin)
-	c.Dir = filepath.Dir(rev.Bin)
-	c.Env = append(cleanEnv(), "PORT="+strconv.Itoa(s.Port), "K_SERVICE="+s.Name, "K_REVISION="+rev.Name)
+	web := fakeplatform.Web{Argv: []string{rev.Bin}, Dir: filepath.Dir(rev.Bin), Port: s.Port,
+		Env: []string{"K_SERVICE=" + s.Name, "K_REVISION=" + rev.Name}, Log: cli.LogPath(s.Name)}
 	for k, v := range rev.Env {
-		c.Env = append(c.Env, k+"="+v)
+		web.Env = append(web.Env, k+"="+v)
 	}
-	c.Stdout, c.Stderr = logf, logf
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.Start(); err != nil {
-		return err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("the container exited (%v) before it listened on PORT=%d; see gcloud run services logs read %s", err, s.Port, s.Name)
-		default:
-		}
-		if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.Port), time.Second); err == nil {
-			conn.Close()
-			s.PID = c.Process.Pid
-			return nil
-		}
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
-			return fmt.Errorf("the container did not listen on PORT=%d within 60s", s.Port)
-		}
-		time.Sleep(20 * time.Millisecond) // the startup probe polls, as Cloud Run's does
-	}
-}
-
-// stop ends a process group and waits (bounded) until the process is gone, so the port
-// is free for the next revision.
-func stop(pid int) {
-	if pid <= 0 {
-		return
-	}
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	deadline := time.Now().Add(30 * time.Second)
-	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
-		// Not our child (an earlier gcloud call started it): it cannot be waited for.
-		time.Sleep(10 * time.Millisecond)
-		if isZombie(pid) {
-			break
-		}
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
-
-func isZombie(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	f := strings.Fields(string(data))
-	return len(f) > 2 && f[2] == "Z"
-}
-
-// cleanEnv drops what the calling process' environment would leak into the platform.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MCP_") && !strings.HasPrefix(kv, "PORT=") && !strings.HasPrefix(kv, "GIT_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func load(dir string) (*State, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return &State{Services: map[string]*Service{}}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	st := &State{}
-	if err := json.Unmarshal(data, st); err != nil {
-		return nil, err
-	}
-	if st.Services == nil {
-		st.Services = map[string]*Service{}
-	}
-	return st, nil
-}
-
-func save(dir string, st *State) error {
-	data, err := json.MarshalIndent(st, "", "  ")
+	c, err := web.Start()
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, "state.json.tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
+	if err := fakeplatform.AwaitListen(c, s.Port, 60*time.Second); err != nil {
+		return fmt.Errorf("the container %v; see gcloud run services logs read %s", err, s.Name)
 	}
-	return os.Rename(tmp, filepath.Join(dir, "state.json"))
-}
-
-func logArgv(dir string) {
-	f, err := os.OpenFile(filepath.Join(dir, "argv.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		fail(err.Error())
-	}
-	defer f.Close()
-	b, _ := json.Marshal(os.Args[1:])
-	fmt.Fprintln(f, string(b))
-}
-
-func printJSON(v any) {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	fmt.Println(string(b))
-}
-
-func copyMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func mapsKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	return ks
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	s.PID = c.Process.Pid
+	return nil
 }
 
 func usage(prefix, msg string) int {
@@ -652,9 +465,4 @@ func usage(prefix, msg string) int {
 	}
 	fmt.Fprintln(os.Stderr, prefix+msg)
 	return 2
-}
-
-func fail(msg string) {
-	fmt.Fprintln(os.Stderr, "fakegcloud: "+msg)
-	os.Exit(1)
 }

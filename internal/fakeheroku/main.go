@@ -12,18 +12,15 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/mcpctl/mcpctl/internal/fakeplatform"
 )
 
 // State is the fake platform. Tests write Fail, Taken and LoggedIn, and read the rest.
@@ -36,15 +33,8 @@ type State struct {
 	// Fail makes a subcommand (such as "config:set") fail with this stderr and exit 1;
 	// "build" makes the remote reject pushes with this build output.
 	Fail map[string]string `json:"fail"`
-
-	// Calls counts invocations. When it reaches FaultAt, Fault happens to that call:
-	// "fail" (exit 1, nothing applied), "fail-after" (applied, then exit 1), "kill-before"
-	// and "kill-after" (SIGKILL to the calling process, mcpctl, before or after applying),
-	// "die-before" and "die-after" (the CLI SIGKILLs itself), "hang-before" and
-	// "hang-after" (never returns, until killed).
-	Calls   int    `json:"calls"`
-	FaultAt int    `json:"fault_at,omitempty"`
-	Fault   string `json:"fault,omitempty"`
+	// Calls, FaultAt and Fault script a fault at the FaultAt-th call.
+	fakeplatform.Faults
 }
 
 // App is one fake app.
@@ -69,57 +59,21 @@ type Release struct {
 }
 
 func main() {
-	dir := os.Getenv("FAKE_HEROKU_DIR")
-	if dir == "" {
-		fmt.Fprintln(os.Stderr, "fakeheroku: FAKE_HEROKU_DIR is not set")
-		os.Exit(2)
-	}
+	cli := fakeplatform.New("fakeheroku", "FAKE_HEROKU_DIR", " ›   Error: fault injected (connection reset)")
 	if len(os.Args) > 1 && os.Args[1] == "__build" {
-		os.Exit(build(dir, os.Args[2]))
+		os.Exit(build(cli, os.Args[2]))
 	}
-	logArgv(dir)
-	st, err := load(dir)
-	if err != nil {
-		fail(err.Error())
-	}
-	st.Calls++
-	fault := ""
-	if st.FaultAt > 0 && st.Calls == st.FaultAt {
-		fault = st.Fault
-	}
-	if strings.HasSuffix(fault, "-before") || fault == "fail" {
-		if err := save(dir, st); err != nil {
-			fail(err.Error())
+	st := &State{}
+	cli.Main(st, &st.Faults, func(args []string) int {
+		if st.Apps == nil {
+			st.Apps = map[string]*App{}
 		}
-		injure(fault)
-	}
-	code := dispatch(dir, st, os.Args[1:])
-	if err := save(dir, st); err != nil {
-		fail(err.Error())
-	}
-	injure(fault)
-	os.Exit(code)
+		return dispatch(cli, st, args)
+	})
 }
 
-// injure does what a fault says to the running call; it returns for no fault.
-func injure(fault string) {
-	switch strings.TrimSuffix(strings.TrimSuffix(fault, "-before"), "-after") {
-	case "fail":
-		fmt.Fprintln(os.Stderr, " ›   Error: fault injected (connection reset)")
-		os.Exit(1)
-	case "kill":
-		_ = syscall.Kill(os.Getppid(), syscall.SIGKILL)
-		os.Exit(1)
-	case "die":
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-	case "hang":
-		for { // a bare select{} would be a detected deadlock, not a hang
-			time.Sleep(time.Hour)
-		}
-	}
-}
-
-func dispatch(dir string, st *State, args []string) int {
+func dispatch(cli *fakeplatform.CLI, st *State, args []string) int {
+	dir := cli.Dir
 	if len(args) == 0 {
 		return usage("no command")
 	}
@@ -157,7 +111,7 @@ func dispatch(dir string, st *State, args []string) int {
 			}
 			dynos = append(dynos, map[string]string{"name": fmt.Sprintf("web.%d", i), "type": "web", "state": "up", "size": size})
 		}
-		printJSON(map[string]any{"app": appJSON(dir, app), "dynos": dynos})
+		fakeplatform.PrintJSON(map[string]any{"app": appJSON(dir, app), "dynos": dynos})
 	case "apps:create":
 		if len(pos) != 1 {
 			return usage("apps:create needs a name")
@@ -167,38 +121,38 @@ func dispatch(dir string, st *State, args []string) int {
 			fmt.Fprintf(os.Stderr, " ›   Error: Name %s is already taken\n", name)
 			return 1
 		}
-		port, err := freePort()
+		port, err := fakeplatform.FreePort()
 		if err != nil {
-			fail(err.Error())
+			cli.Fail(err.Error())
 		}
 		app = &App{Name: name, Region: flags["region"], Port: port, Config: map[string]string{}, WebDynos: 1,
 			Releases: []Release{{Version: 1, Description: "Initial release", Config: map[string]string{}}}}
 		if err := makeRemote(dir, name); err != nil {
-			fail(err.Error())
+			cli.Fail(err.Error())
 		}
 		st.Apps[name] = app
-		printJSON(appJSON(dir, app))
+		fakeplatform.PrintJSON(appJSON(dir, app))
 	case "git:remote":
 		if !needApp() {
 			return 1
 		}
 		url := remotePath(dir, appName)
 		if exec.Command("git", "remote", "get-url", "heroku").Run() == nil {
-			run("git", "remote", "set-url", "heroku", url)
+			run(cli, "git", "remote", "set-url", "heroku", url)
 		} else {
-			run("git", "remote", "add", "heroku", url)
+			run(cli, "git", "remote", "add", "heroku", url)
 		}
 		fmt.Printf("set git remote heroku to %s\n", url)
 	case "config":
 		if !needApp() {
 			return 1
 		}
-		printJSON(app.Config)
+		fakeplatform.PrintJSON(app.Config)
 	case "config:set", "config:unset":
 		if !needApp() {
 			return 1
 		}
-		next := copyMap(app.Config)
+		next := fakeplatform.CopyMap(app.Config)
 		for _, p := range pos {
 			if sub == "config:set" {
 				k, v, ok := strings.Cut(p, "=")
@@ -213,8 +167,8 @@ func dispatch(dir string, st *State, args []string) int {
 		}
 		app.Config = next
 		cur := app.current()
-		app.Releases = append(app.Releases, Release{Version: cur.Version + 1, Description: "Set config vars", Slug: cur.Slug, Config: copyMap(next)})
-		restart(dir, app)
+		app.Releases = append(app.Releases, Release{Version: cur.Version + 1, Description: "Set config vars", Slug: cur.Slug, Config: fakeplatform.CopyMap(next)})
+		restart(cli, app)
 	case "releases":
 		if !needApp() {
 			return 1
@@ -228,7 +182,7 @@ func dispatch(dir string, st *State, args []string) int {
 			}
 			out = append(out, map[string]any{"version": r.Version, "status": "succeeded", "current": i == len(app.Releases)-1, "description": r.Description, "slug": slug})
 		}
-		printJSON(out)
+		fakeplatform.PrintJSON(out)
 	case "releases:rollback":
 		if !needApp() {
 			return 1
@@ -244,9 +198,9 @@ func dispatch(dir string, st *State, args []string) int {
 			fmt.Fprintf(os.Stderr, " ›   Error: no release v%d\n", v)
 			return 1
 		}
-		app.Config = copyMap(target.Config)
-		app.Releases = append(app.Releases, Release{Version: app.current().Version + 1, Description: fmt.Sprintf("Rollback to v%d", v), Slug: target.Slug, Config: copyMap(target.Config)})
-		restart(dir, app)
+		app.Config = fakeplatform.CopyMap(target.Config)
+		app.Releases = append(app.Releases, Release{Version: app.current().Version + 1, Description: fmt.Sprintf("Rollback to v%d", v), Slug: target.Slug, Config: fakeplatform.CopyMap(target.Config)})
+		restart(cli, app)
 		fmt.Printf("Rolling back %s... done, v%d\n", appName, v)
 	case "ps:scale":
 		if !needApp() {
@@ -266,13 +220,8 @@ func dispatch(dir string, st *State, args []string) int {
 		if !needApp() {
 			return 1
 		}
-		data, _ := os.ReadFile(filepath.Join(dir, appName+".log"))
-		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 		n, _ := strconv.Atoi(flags["n"])
-		if n > 0 && len(lines) > n {
-			lines = lines[len(lines)-n:]
-		}
-		fmt.Println(strings.Join(lines, "\n"))
+		cli.PrintLogs(appName, n)
 	default:
 		return usage("unknown command " + sub)
 	}
@@ -335,8 +284,9 @@ func makeRemote(dir, name string) error {
 
 // build runs as the remote's pre-receive hook: a non-zero exit rejects the push, as a
 // failed build does on Heroku.
-func build(dir, name string) int {
-	st, err := load(dir)
+func build(cli *fakeplatform.CLI, name string) int {
+	dir := cli.Dir
+	st, err := load(cli)
 	if err != nil {
 		fmt.Println(err)
 		return 1
@@ -374,11 +324,7 @@ func build(dir, name string) int {
 	fmt.Println("-----> Go app detected")
 	pkgs := installDirective(filepath.Join(slug, "go.mod"))
 	fmt.Printf("-----> Running: go install -v -tags heroku %s\n", strings.Join(pkgs, " "))
-	gobuild := exec.Command("go", append([]string{"build", "-o", "bin/"}, pkgs...)...)
-	gobuild.Dir = slug
-	gobuild.Env = cleanEnv()
-	gobuild.Stdout, gobuild.Stderr = os.Stdout, os.Stdout
-	if err := gobuild.Run(); err != nil {
+	if err := fakeplatform.GoBuild(slug, os.Stdout, append([]string{"-o", "bin/"}, pkgs...)...); err != nil {
 		fmt.Println(" !     Push rejected, failed to compile Go app.")
 		return 1
 	}
@@ -388,9 +334,9 @@ func build(dir, name string) int {
 	}
 	fmt.Println("-----> Discovering process types")
 	fmt.Println("       Procfile declares types -> web")
-	app.Releases = append(app.Releases, Release{Version: version, Description: "Deploy " + newRev[:7], Slug: slug, Config: copyMap(app.Config)})
-	restart(dir, app)
-	if err := save(dir, st); err != nil {
+	app.Releases = append(app.Releases, Release{Version: version, Description: "Deploy " + newRev[:7], Slug: slug, Config: fakeplatform.CopyMap(app.Config)})
+	restart(cli, app)
+	if err := cli.Save(st); err != nil {
 		fmt.Println(err)
 		return 1
 	}
@@ -411,8 +357,8 @@ func installDirective(gomod string) []string {
 
 // restart stops the app's process and starts the current release's web process, as a
 // release does on Heroku.
-func restart(dir string, app *App) {
-	stop(app.PID)
+func restart(cli *fakeplatform.CLI, app *App) {
+	fakeplatform.Stop(app.PID)
 	app.PID = 0
 	cur := app.current()
 	if cur.Slug == "" {
@@ -431,85 +377,22 @@ func restart(dir string, app *App) {
 	if len(argv) == 0 {
 		return
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, app.Name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer logf.Close()
-	c := exec.Command(filepath.Join(cur.Slug, argv[0]), argv[1:]...)
-	c.Dir = cur.Slug
-	c.Env = append(cleanEnv(), "PORT="+strconv.Itoa(app.Port))
+	argv[0] = filepath.Join(cur.Slug, argv[0])
+	web := fakeplatform.Web{Argv: argv, Dir: cur.Slug, Port: app.Port, Log: cli.LogPath(app.Name)}
 	for k, v := range app.Config {
-		c.Env = append(c.Env, k+"="+v)
+		web.Env = append(web.Env, k+"="+v)
 	}
-	c.Stdout, c.Stderr = logf, logf
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.Start(); err != nil {
-		fmt.Fprintf(logf, "starting %v: %v\n", argv, err)
-		return
+	c, err := web.Start()
+	if err != nil {
+		return // in the app's log, as on Heroku
 	}
 	app.PID = c.Process.Pid
 	_ = c.Process.Release()
 }
 
-// stop ends a process group and waits (bounded) until the process is gone, so the port
-// is free for the next release.
-func stop(pid int) {
-	if pid <= 0 {
-		return
-	}
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	deadline := time.Now().Add(30 * time.Second)
-	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
-		// The process is not our child (the hook that started it has exited), so it
-		// cannot be waited for; poll instead.
-		time.Sleep(10 * time.Millisecond)
-		if isZombie(pid) {
-			break
-		}
-	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-}
-
-func isZombie(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	f := strings.Fields(string(data))
-	return len(f) > 2 && f[2] == "Z"
-}
-
-// cleanEnv drops the git hook's variables, which would confuse a nested go build.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "MCP_") && !strings.HasPrefix(kv, "PORT=") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func load(dir string) (*State, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "state.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return &State{Apps: map[string]*App{}}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
+func load(cli *fakeplatform.CLI) (*State, error) {
 	st := &State{}
-	if err := json.Unmarshal(data, st); err != nil {
+	if err := cli.Load(st); err != nil {
 		return nil, err
 	}
 	if st.Apps == nil {
@@ -518,53 +401,13 @@ func load(dir string) (*State, error) {
 	return st, nil
 }
 
-func save(dir string, st *State) error {
-	data, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, "state.json.tmp")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, "state.json"))
-}
-
-func logArgv(dir string) {
-	f, err := os.OpenFile(filepath.Join(dir, "argv.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		fail(err.Error())
-	}
-	defer f.Close()
-	b, _ := json.Marshal(os.Args[1:])
-	fmt.Fprintln(f, string(b))
-}
-
-func printJSON(v any) {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	fmt.Println(string(b))
-}
-
-func copyMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func run(name string, args ...string) {
+func run(cli *fakeplatform.CLI, name string, args ...string) {
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		fail(fmt.Sprintf("%s %v: %v: %s", name, args, err, out))
+		cli.Fail(fmt.Sprintf("%s %v: %v: %s", name, args, err, out))
 	}
 }
 
 func usage(msg string) int {
 	fmt.Fprintln(os.Stderr, " ›   Error: "+msg)
 	return 2
-}
-
-func fail(msg string) {
-	fmt.Fprintln(os.Stderr, "fakeheroku: "+msg)
-	os.Exit(1)
 }

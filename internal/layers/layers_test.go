@@ -24,12 +24,12 @@ var layers = []struct {
 	{"plumbing", []string{"internal/atomicfile", "internal/envfile", "internal/executor", "internal/iostreams", "internal/statusmark", "internal/mcpwire"}},
 	{"base", []string{"config", "keys", "templates", "gitrepo", "loadgen"}},
 	{"contract", []string{"serverenv"}},
-	{"domain", []string{"deployers", "scaffold", "runner", "probe", "toolsurface", "toolgen", "bridge", "connect", "doctor", "playground"}},
+	{"domain", []string{"deployers", "scaffold", "runner", "runner/devproxy", "probe", "toolsurface", "toolgen", "bridge", "connect", "doctor", "playground"}},
 	{"platforms", []string{"deployers/..."}},
 	{"views", []string{"ui/devtui", "ui/deployui"}},
 	{"commands", []string{"cmd", ".", "bench", "bench/bare"}},
 	// Only tests import these; no package above may, so they sit on top.
-	{"test support", []string{"internal/testproject", "internal/fakeheroku", "internal/fakegcloud", "e2e", "internal/layers"}},
+	{"test support", []string{"internal/testproject", "internal/mcptest", "internal/fakeplatform", "internal/fakeheroku", "internal/fakegcloud", "e2e", "internal/layers"}},
 }
 
 const tableFile = "internal/layers/layers_test.go"

@@ -34,6 +34,26 @@ func Build(t testing.TB, p scaffold.Project) *Project {
 	if testing.Short() {
 		t.Skip("builds a generated project (not under -short)")
 	}
+	if p.Auth == "" {
+		p.Auth = "apikey"
+		p.Stateless = true
+	}
+	dir, key := Render(t, p)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", "bin/", "./...")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the generated project: %v\n%s", err, out)
+	}
+	return &Project{Dir: dir, Key: key, Bin: filepath.Join(dir, "bin", filepath.Base(dir))}
+}
+
+// Render writes p into a new temporary directory exactly as `mcpctl init` does, and
+// returns that directory and the API key written to .env. Zero fields get init's
+// defaults (name "testsrv", module example.com/NAME, /mcp, port 8000, apikey auth).
+func Render(t testing.TB, p scaffold.Project) (dir, key string) {
+	t.Helper()
 	if p.Name == "" {
 		p.Name = "testsrv"
 	}
@@ -48,7 +68,6 @@ func Build(t testing.TB, p scaffold.Project) *Project {
 	}
 	if p.Auth == "" {
 		p.Auth = "apikey"
-		p.Stateless = true
 	}
 	p.Dir = filepath.Join(t.TempDir(), p.Name)
 	plan, key, err := p.Plan()
@@ -58,14 +77,7 @@ func Build(t testing.TB, p scaffold.Project) *Project {
 	if err := scaffold.Apply(p.Dir, plan); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", "bin/", "./...")
-	build.Dir = p.Dir
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the generated project: %v\n%s", err, out)
-	}
-	return &Project{Dir: p.Dir, Key: key, Bin: filepath.Join(p.Dir, "bin", p.Name)}
+	return p.Dir, key
 }
 
 var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)

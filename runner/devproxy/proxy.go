@@ -1,4 +1,4 @@
-package runner
+package devproxy
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ const (
 	protocolHeader = mcpwire.HeaderProtocolVersion
 )
 
-// proxy owns the public dev address. Clients talk only to it, so the URL never changes
+// Proxy owns the public dev address. Clients talk only to it, so the URL never changes
 // while generations of the server come and go behind it. Its job is that no client notices
 // a reload:
 //   - a request waits (bounded) while no generation is healthy, instead of failing;
@@ -34,30 +34,52 @@ const (
 //   - stateful sessions are re-created on each new generation and their ids mapped
 //     (see session.go), and GET streams move to the new generation without the client
 //     seeing them end.
-type proxy struct {
-	emit        func(Event) // never blocks
-	waitTimeout time.Duration
-	maxBody     int64
-	rp          *httputil.ReverseProxy
-	sessions    sessionTable
-	rpcID       atomic.Int64 // ids of the proxy's own JSON-RPC calls
-	waiting     func()       // test hook: a request is about to wait for a generation
+type Proxy struct {
+	emit         func(Event) // never blocks
+	waitTimeout  time.Duration
+	maxBody      int64
+	rp           *httputil.ReverseProxy
+	sessions     sessionTable
+	rpcID        atomic.Int64  // ids of the proxy's own JSON-RPC calls
+	waiting      func()        // test hook: a request is about to wait for a generation
+	streamOpened func(gen int) // test hook: a client's GET stream is relayed from gen
 
-	// life is held (read) by every request handler, so close can wait them out.
+	// life is held (read) by every request handler, so Close can wait them out.
 	life   sync.RWMutex
 	closed bool
 
 	mu      sync.Mutex
-	cur     *backend      // the generation receiving traffic; nil while none is healthy
+	cur     *Backend      // the generation receiving traffic; nil while none is healthy
 	down    error         // why no generation is coming; requests fail fast instead of waiting
 	changed chan struct{} // closed and replaced whenever cur or down changes
 }
 
-func newProxy(emit func(Event), waitTimeout time.Duration, maxBody int64) *proxy {
-	p := &proxy{
-		emit:        emit,
-		waitTimeout: waitTimeout,
-		maxBody:     maxBody,
+// Options configure a Proxy. The zero value works.
+type Options struct {
+	// WaitTimeout bounds how long a request waits for a healthy generation (default 30s).
+	WaitTimeout time.Duration
+	// MaxBodyBytes is the request body limit (default 8 MiB).
+	MaxBodyBytes int64
+	// OnEvent receives what the proxy reports. It is called from request goroutines and
+	// must not block; nil drops events.
+	OnEvent func(Event)
+}
+
+// New returns a proxy with no generation: requests wait until one is activated.
+func New(opts Options) *Proxy {
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 30 * time.Second
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 8 << 20
+	}
+	if opts.OnEvent == nil {
+		opts.OnEvent = func(Event) {}
+	}
+	p := &Proxy{
+		emit:        opts.OnEvent,
+		waitTimeout: opts.WaitTimeout,
+		maxBody:     opts.MaxBodyBytes,
 		sessions:    sessionTable{m: map[string]*session{}},
 		changed:     make(chan struct{}),
 	}
@@ -79,13 +101,19 @@ func newProxy(emit func(Event), waitTimeout time.Duration, maxBody int64) *proxy
 	return p
 }
 
-// backend is one generation as the proxy sees it.
-type backend struct {
+// Backend is one generation of the server as the proxy sees it: made ready by Prepare,
+// given traffic by Activate, taken out of service by Detach or Retire.
+type Backend struct {
 	gen        int
 	addr       string
 	tr         *http.Transport
 	superseded chan struct{} // closed once this is no longer the current generation
 	once       sync.Once
+
+	// Set by Prepare: sessions carried over eagerly, and those whose tool list differs
+	// from the previous generation's (told so once the backend is active).
+	carried      int
+	toolsChanged []*session
 
 	mu      sync.Mutex
 	active  int // requests in flight (GET streams excluded: they move instead)
@@ -93,8 +121,8 @@ type backend struct {
 	idle    chan struct{} // closed when retired and active == 0
 }
 
-func newBackend(gen int, addr string) *backend {
-	return &backend{
+func newBackend(gen int, addr string) *Backend {
+	return &Backend{
 		gen:        gen,
 		addr:       addr,
 		superseded: make(chan struct{}),
@@ -108,7 +136,7 @@ func newBackend(gen int, addr string) *backend {
 	}
 }
 
-func (b *backend) acquire() bool {
+func (b *Backend) acquire() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.retired {
@@ -118,7 +146,7 @@ func (b *backend) acquire() bool {
 	return true
 }
 
-func (b *backend) release() {
+func (b *Backend) release() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.active--
@@ -127,8 +155,26 @@ func (b *backend) release() {
 	}
 }
 
-// retire stops new requests from using b. The channel closes when the last one finished.
-func (b *backend) retire() <-chan struct{} {
+// Carried is how many stateful sessions Prepare carried over to b eagerly (those holding a
+// GET stream); others are carried on their next request.
+func (b *Backend) Carried() int { return b.carried }
+
+// ToolsChanged is how many of the carried sessions see a different tool list on b than on
+// the generation before; their clients get notifications/tools/list_changed on Activate.
+func (b *Backend) ToolsChanged() int { return len(b.toolsChanged) }
+
+// CloseIdleConnections drops the proxy's idle connections to b (its process is gone).
+func (b *Backend) CloseIdleConnections() { b.tr.CloseIdleConnections() }
+
+// Retire takes b out of service for good: it stops receiving new requests, and the
+// channel closes when the requests it is serving have finished. GET streams do not hold
+// it up; they move to the next generation.
+func (p *Proxy) Retire(b *Backend) <-chan struct{} {
+	p.Detach(b)
+	return b.retire()
+}
+
+func (b *Backend) retire() <-chan struct{} {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.retired {
@@ -140,24 +186,24 @@ func (b *backend) retire() <-chan struct{} {
 	return b.idle
 }
 
-func (b *backend) supersede() { b.once.Do(func() { close(b.superseded) }) }
+func (b *Backend) supersede() { b.once.Do(func() { close(b.superseded) }) }
 
 // broadcast wakes everyone waiting for a state change. Call with p.mu held.
-func (p *proxy) broadcast() {
+func (p *Proxy) broadcast() {
 	close(p.changed)
 	p.changed = make(chan struct{})
 }
 
 // current returns the backend receiving traffic, or nil.
-func (p *proxy) current() *backend {
+func (p *Proxy) current() *Backend {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.cur
 }
 
-// activate makes nb the current generation and returns the previous one. Streams of the
-// sessions in toolsChanged are told that the tool set changed.
-func (p *proxy) activate(nb *backend, toolsChanged []*session) *backend {
+// Activate makes nb (from Prepare) the current generation and returns the previous one,
+// which stops receiving new requests. Clients whose tool list changed are told so.
+func (p *Proxy) Activate(nb *Backend) *Backend {
 	p.mu.Lock()
 	old := p.cur
 	p.cur, p.down = nb, nil
@@ -167,14 +213,15 @@ func (p *proxy) activate(nb *backend, toolsChanged []*session) *backend {
 		old.supersede()
 	}
 	p.sessions.forgetBefore(nb.gen)
-	for _, s := range toolsChanged {
+	for _, s := range nb.toolsChanged {
 		s.notifyToolsChanged()
 	}
 	return old
 }
 
-// detach takes b out of service (its process is gone or going) if it is current.
-func (p *proxy) detach(b *backend) {
+// Detach takes b out of service (its process is gone or going) if it is current. Requests
+// then wait for the next generation; GET streams on b move to it.
+func (p *Proxy) Detach(b *Backend) {
 	p.mu.Lock()
 	if p.cur == b {
 		p.cur = nil
@@ -184,9 +231,9 @@ func (p *proxy) detach(b *backend) {
 	b.supersede()
 }
 
-// setDown records why no generation is coming (nil: one is on its way). Waiting requests
-// then fail fast with that reason rather than hang until the wait bound.
-func (p *proxy) setDown(err error) {
+// SetDown records why no generation is coming (nil: one is on its way). While none is
+// current, requests then fail fast with 503 and that reason rather than wait.
+func (p *Proxy) SetDown(err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur == nil && p.down != err {
@@ -202,7 +249,7 @@ func (e *unavailableError) Error() string { return "mcpctl dev: " + e.reason }
 
 // acquire returns the current backend with the request counted on it, waiting until
 // deadline for one to become healthy.
-func (p *proxy) acquire(ctx context.Context, deadline time.Time) (*backend, error) {
+func (p *Proxy) acquire(ctx context.Context, deadline time.Time) (*Backend, error) {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for {
@@ -231,7 +278,7 @@ func (p *proxy) acquire(ctx context.Context, deadline time.Time) (*backend, erro
 // awaitChange waits until b is no longer current, ctx ends, or d passes. It paces retries
 // after a connection to b was refused: usually b's process just died and the supervisor is
 // about to detach it.
-func (p *proxy) awaitChange(ctx context.Context, b *backend, d time.Duration) {
+func (p *Proxy) awaitChange(ctx context.Context, b *Backend, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -250,15 +297,16 @@ type reqInfo struct {
 
 type reqInfoKey struct{}
 
-// close waits for running handlers (the server has been closed, so their contexts are
+// Close waits for running handlers (close the http.Server first, so their contexts are
 // done) and turns away any late ones. After it returns, the proxy emits nothing.
-func (p *proxy) close() {
+func (p *Proxy) Close() {
 	p.life.Lock()
 	p.closed = true
 	p.life.Unlock()
 }
 
-func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP proxies one client request to the current generation.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.life.RLock()
 	defer p.life.RUnlock()
 	if p.closed {
@@ -306,7 +354,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // RoundTrip sends one proxied request to the current generation. It is the ReverseProxy's
 // transport, so header hygiene and streaming the response stay the standard library's job.
-func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
+func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	info, _ := ctx.Value(reqInfoKey{}).(*reqInfo)
 	if info == nil {
@@ -385,7 +433,7 @@ func (p *proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // afterResponse records what session continuity needs from a response and hides the
 // child's session id from the client.
-func (p *proxy) afterResponse(req *http.Request, info *reqInfo, s *session, b *backend, resp *http.Response) {
+func (p *Proxy) afterResponse(req *http.Request, info *reqInfo, s *session, b *Backend, resp *http.Response) {
 	ok := resp.StatusCode/100 == 2
 	if s == nil {
 		if id := resp.Header.Get(sessionHeader); id != "" && ok && info.rpc.Initialize && req.Header.Get(sessionHeader) == "" {
@@ -407,7 +455,7 @@ func (p *proxy) afterResponse(req *http.Request, info *reqInfo, s *session, b *b
 
 // proxyError answers a request no generation could serve. 503 is what MCP clients treat as
 // transient: go-sdk keeps the session instead of tearing it down.
-func (p *proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+func (p *Proxy) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		// The client went away; nobody reads this answer.
 		w.WriteHeader(499)

@@ -1,4 +1,4 @@
-package runner
+package devproxy
 
 import (
 	"bytes"
@@ -179,7 +179,7 @@ func (s *session) replayHeader(childID string) http.Header {
 // ensure returns the id of session s on backend b, re-creating the session there first if
 // b never saw it. A non-nil response is the server's refusal (e.g. 401 after the key
 // changed in .env), to be passed to the client as is.
-func (p *proxy) ensure(ctx context.Context, s *session, b *backend) (string, *http.Response, error) {
+func (p *Proxy) ensure(ctx context.Context, s *session, b *Backend) (string, *http.Response, error) {
 	if id := s.childID(b.gen); id != "" {
 		return id, nil, nil
 	}
@@ -188,7 +188,7 @@ func (p *proxy) ensure(ctx context.Context, s *session, b *backend) (string, *ht
 	return p.ensureLocked(ctx, s, b)
 }
 
-func (p *proxy) ensureLocked(ctx context.Context, s *session, b *backend) (string, *http.Response, error) {
+func (p *Proxy) ensureLocked(ctx context.Context, s *session, b *Backend) (string, *http.Response, error) {
 	if id := s.childID(b.gen); id != "" {
 		return id, nil, nil
 	}
@@ -227,11 +227,14 @@ func (p *proxy) ensureLocked(ctx context.Context, s *session, b *backend) (strin
 	return id, nil, nil
 }
 
-// prepare carries the sessions that hold a GET stream over to nb before it gets traffic,
-// and returns those whose tool list differs between the current generation and nb: their
-// clients are sent notifications/tools/list_changed once nb is active. Other sessions are
-// carried lazily on their next request. It returns how many sessions it carried.
-func (p *proxy) prepare(ctx context.Context, nb *backend) (changed []*session, carried int) {
+// Prepare readies generation gen, healthy at addr, for traffic: it carries the sessions
+// that hold a GET stream over to it and notes those whose tool list differs from the
+// current generation's; their clients are sent notifications/tools/list_changed once the
+// backend is activated. Other sessions are carried lazily on their next request. A session
+// that cannot be carried is reported as SessionLost. Prepare does not give the backend
+// traffic: Activate does.
+func (p *Proxy) Prepare(ctx context.Context, gen int, addr string) *Backend {
+	nb := newBackend(gen, addr)
 	old := p.current()
 	for _, s := range p.sessions.streaming() {
 		s.initMu.Lock()
@@ -251,10 +254,10 @@ func (p *proxy) prepare(ctx context.Context, nb *backend) (changed []*session, c
 				err = fmt.Errorf("server answered %s", resp.Status)
 			}
 			if err != nil {
-				p.emit(Error{Time: time.Now(), Err: fmt.Errorf("session %s not carried over to generation %d: %w", s.id, nb.gen, err)})
+				p.emit(SessionLost{Time: time.Now(), SessionID: s.id, Gen: nb.gen, Err: err})
 				return
 			}
-			carried++
+			nb.carried++
 			after, err := p.toolsDigest(ctx, nb, s, id)
 			if err != nil {
 				return
@@ -265,16 +268,16 @@ func (p *proxy) prepare(ctx context.Context, nb *backend) (changed []*session, c
 			// Unknown before (nothing to compare with): tell the client anyway, a spurious
 			// list_changed only costs it one tools/list.
 			if after != before {
-				changed = append(changed, s)
+				nb.toolsChanged = append(nb.toolsChanged, s)
 			}
 		}()
 	}
-	return changed, carried
+	return nb
 }
 
 // toolsDigest lists the tools session id sees on b and returns a digest that ignores
 // ordering and formatting.
-func (p *proxy) toolsDigest(ctx context.Context, b *backend, s *session, id string) (string, error) {
+func (p *Proxy) toolsDigest(ctx context.Context, b *Backend, s *session, id string) (string, error) {
 	var tools []string
 	cursor := ""
 	for page := 0; page < 100; page++ {
@@ -314,7 +317,7 @@ func (p *proxy) toolsDigest(ctx context.Context, b *backend, s *session, id stri
 }
 
 // rpc makes one JSON-RPC call of the proxy's own and returns its result.
-func (p *proxy) rpc(ctx context.Context, b *backend, path string, h http.Header, method string, params any) (json.RawMessage, error) {
+func (p *Proxy) rpc(ctx context.Context, b *Backend, path string, h http.Header, method string, params any) (json.RawMessage, error) {
 	id := "mcpctl-dev-" + strconv.FormatInt(p.rpcID.Add(1), 10)
 	body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
 	if err != nil {
@@ -361,7 +364,7 @@ func (p *proxy) rpc(ctx context.Context, b *backend, path string, h http.Header,
 }
 
 // call POSTs one JSON-RPC message to b and reads the whole answer.
-func (p *proxy) call(ctx context.Context, b *backend, path string, h http.Header, body []byte) (*http.Response, []byte, error) {
+func (p *Proxy) call(ctx context.Context, b *Backend, path string, h http.Header, body []byte) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+b.addr+path, bytes.NewReader(body))
@@ -392,7 +395,7 @@ const toolsChangedEvent = "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\"
 // because of a reload. Writes to the client happen only here and only whole events, which
 // is what lets notifications be injected between upstream events.
 type relay struct {
-	p      *proxy
+	p      *Proxy
 	s      *session
 	pw     *io.PipeWriter
 	inject chan struct{}
@@ -400,7 +403,7 @@ type relay struct {
 
 // openStream starts a client's GET stream on b (already acquired; released here, since a
 // stream does not hold up a retirement but moves on instead).
-func (p *proxy) openStream(req, out *http.Request, s *session, b *backend) (*http.Response, error) {
+func (p *Proxy) openStream(req, out *http.Request, s *session, b *Backend) (*http.Response, error) {
 	ctx := req.Context()
 	upCtx, upCancel := context.WithCancel(ctx)
 	up, err := b.tr.RoundTrip(out.WithContext(upCtx))
@@ -419,6 +422,9 @@ func (p *proxy) openStream(req, out *http.Request, s *session, b *backend) (*htt
 	s.mu.Lock()
 	s.relays[rl] = struct{}{}
 	s.mu.Unlock()
+	if p.streamOpened != nil {
+		p.streamOpened(b.gen)
+	}
 	h := up.Header.Clone()
 	setSessionHeader(h, s.id)
 	go rl.run(ctx, b, up, upCancel)
@@ -429,7 +435,7 @@ func (p *proxy) openStream(req, out *http.Request, s *session, b *backend) (*htt
 
 var errClientGone = errors.New("client went away")
 
-func (rl *relay) run(ctx context.Context, b *backend, up *http.Response, upCancel context.CancelFunc) {
+func (rl *relay) run(ctx context.Context, b *Backend, up *http.Response, upCancel context.CancelFunc) {
 	defer func() {
 		rl.s.mu.Lock()
 		delete(rl.s.relays, rl)
@@ -454,7 +460,7 @@ func (rl *relay) run(ctx context.Context, b *backend, up *http.Response, upCance
 
 // pump copies events from up to the client until up ends or b stops being current. A nil
 // error means: move to the next generation.
-func (rl *relay) pump(ctx context.Context, b *backend, up *http.Response) error {
+func (rl *relay) pump(ctx context.Context, b *Backend, up *http.Response) error {
 	events := make(chan []byte)
 	stop := make(chan struct{})
 	defer close(stop)
@@ -499,7 +505,7 @@ func (rl *relay) pump(ctx context.Context, b *backend, up *http.Response) error 
 
 // reconnect opens the upstream half on the current generation, carrying the session over
 // if needed. It waits as long as the client stays connected.
-func (rl *relay) reconnect(ctx context.Context) (*backend, *http.Response, context.CancelFunc, error) {
+func (rl *relay) reconnect(ctx context.Context) (*Backend, *http.Response, context.CancelFunc, error) {
 	failures := 0
 	for {
 		rl.s.mu.Lock()
@@ -524,6 +530,9 @@ func (rl *relay) reconnect(ctx context.Context) (*backend, *http.Response, conte
 			req.Header.Set("Accept", "text/event-stream")
 			up, rerr := b.tr.RoundTrip(req)
 			if rerr == nil && up.StatusCode == http.StatusOK {
+				if rl.p.streamOpened != nil {
+					rl.p.streamOpened(b.gen)
+				}
 				return b, up, cancel, nil
 			}
 			if rerr == nil {
@@ -541,7 +550,7 @@ func (rl *relay) reconnect(ctx context.Context) (*backend, *http.Response, conte
 }
 
 // waitCurrent waits without bound (but for ctx) for a current generation.
-func (p *proxy) waitCurrent(ctx context.Context) (*backend, error) {
+func (p *Proxy) waitCurrent(ctx context.Context) (*Backend, error) {
 	for {
 		p.mu.Lock()
 		b, changed := p.cur, p.changed

@@ -1,4 +1,4 @@
-package runner
+package devproxy
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 )
 
 // fakeBackend serves h on a loopback port and returns a backend for it.
-func fakeBackend(t *testing.T, gen int, h http.HandlerFunc) *backend {
+func fakeBackend(t *testing.T, gen int, h http.HandlerFunc) *Backend {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return newBackend(gen, strings.TrimPrefix(srv.URL, "http://"))
 }
 
-func testProxy(t *testing.T) (*proxy, *httptest.Server) {
+func testProxy(t *testing.T) (*Proxy, *httptest.Server) {
 	t.Helper()
-	p := newProxy(func(Event) {}, 30*time.Second, 1<<20)
+	p := New(Options{WaitTimeout: 30 * time.Second})
 	front := httptest.NewServer(p)
 	t.Cleanup(front.Close)
 	return p, front
@@ -48,6 +48,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 
 // A request arriving before any generation is healthy waits for one and is served by it.
 func TestProxyRequestWaitsForFirstGeneration(t *testing.T) {
+	t.Parallel()
 	p, front := testProxy(t)
 	waiting := make(chan struct{}, 1)
 	p.waiting = func() { waiting <- struct{}{} }
@@ -61,7 +62,7 @@ func TestProxyRequestWaitsForFirstGeneration(t *testing.T) {
 		done <- result{resp.StatusCode, body}
 	}()
 	<-waiting
-	p.activate(fakeBackend(t, 1, echo), nil)
+	p.Activate(fakeBackend(t, 1, echo))
 	res := <-done
 	if res.status != 200 || res.body != `{"jsonrpc":"2.0","id":1,"method":"ping"}` {
 		t.Fatalf("got %d %q", res.status, res.body)
@@ -71,8 +72,9 @@ func TestProxyRequestWaitsForFirstGeneration(t *testing.T) {
 // With no generation and none coming (the build failed), requests fail at once with a
 // 503 whose JSON-RPC error says why.
 func TestProxyFailsFastWhenNothingIsComing(t *testing.T) {
+	t.Parallel()
 	p, front := testProxy(t)
-	p.setDown(errors.New("the last build failed"))
+	p.SetDown(errors.New("the last build failed"))
 	resp, body := post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":7,"method":"tools/list"}`)
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -84,6 +86,7 @@ func TestProxyFailsFastWhenNothingIsComing(t *testing.T) {
 
 // A request refused by a dying generation is re-sent, body intact, to the next one.
 func TestProxyResendsRefusedRequestWithBody(t *testing.T) {
+	t.Parallel()
 	p, front := testProxy(t)
 	dying := newBackend(1, "127.0.0.1:1")
 	refused := make(chan struct{}, 1)
@@ -91,14 +94,14 @@ func TestProxyResendsRefusedRequestWithBody(t *testing.T) {
 		refused <- struct{}{}
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	}
-	p.activate(dying, nil)
+	p.Activate(dying)
 	done := make(chan string)
 	go func() {
 		_, body := post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}`)
 		done <- body
 	}()
 	<-refused
-	p.activate(fakeBackend(t, 2, echo), nil)
+	p.Activate(fakeBackend(t, 2, echo))
 	if body := <-done; body != `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}` {
 		t.Fatalf("second generation got %q", body)
 	}
@@ -106,6 +109,7 @@ func TestProxyResendsRefusedRequestWithBody(t *testing.T) {
 
 // A replaced generation is idle only once the requests it was serving have finished.
 func TestRetireWaitsForInFlightRequests(t *testing.T) {
+	t.Parallel()
 	p, front := testProxy(t)
 	entered, release := make(chan struct{}), make(chan struct{})
 	old := fakeBackend(t, 1, func(w http.ResponseWriter, r *http.Request) {
@@ -113,15 +117,15 @@ func TestRetireWaitsForInFlightRequests(t *testing.T) {
 		<-release
 		w.Write([]byte("old"))
 	})
-	p.activate(old, nil)
+	p.Activate(old)
 	done := make(chan string)
 	go func() {
 		_, body := post(t, front.URL+"/mcp", `{}`)
 		done <- body
 	}()
 	<-entered
-	p.activate(fakeBackend(t, 2, echo), nil)
-	idle := old.retire()
+	p.Activate(fakeBackend(t, 2, echo))
+	idle := p.Retire(old)
 	select {
 	case <-idle:
 		t.Fatal("retired generation reported idle with a request in flight")
@@ -139,45 +143,45 @@ func TestRetireWaitsForInFlightRequests(t *testing.T) {
 
 // The child sees the client's loopback Host, so that it can tell a same-origin browser
 // page on the dev URL (Origin = http://localhost:PORT) from a foreign one; a foreign Host
-// never gets past the proxy.
+// (DNS rebinding) never gets past the proxy.
 func TestProxyHostHandling(t *testing.T) {
+	t.Parallel()
 	p, front := testProxy(t)
-	b := fakeBackend(t, 1, echo)
-	p.activate(b, nil)
-	resp, _ := post(t, front.URL+"/mcp", `{}`)
-	if got, want := resp.Header.Get("X-Host"), strings.TrimPrefix(front.URL, "http://"); got != want {
-		t.Errorf("child saw Host %q, want the client's %q", got, want)
-	}
-	_, port, _ := net.SplitHostPort(strings.TrimPrefix(front.URL, "http://"))
-	req, _ := http.NewRequest(http.MethodPost, front.URL+"/mcp", strings.NewReader(`{}`))
-	req.Host = "localhost:" + port
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if got := resp.Header.Get("X-Host"); got != req.Host {
-		t.Errorf("child saw Host %q, want %q", got, req.Host)
-	}
-	req, _ = http.NewRequest(http.MethodPost, front.URL+"/mcp", strings.NewReader(`{}`))
-	req.Host = "attacker.example:80"
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("foreign Host: status %d", resp.StatusCode)
+	p.Activate(fakeBackend(t, 1, echo))
+	addr := strings.TrimPrefix(front.URL, "http://")
+	_, port, _ := net.SplitHostPort(addr)
+	for host, want := range map[string]int{
+		addr:                   http.StatusOK,
+		"localhost:" + port:    http.StatusOK,
+		"localhost":            http.StatusOK,
+		"attacker.example:80":  http.StatusForbidden,
+		"evil.example":         http.StatusForbidden,
+		"evil.example:" + port: http.StatusForbidden,
+	} {
+		req, _ := http.NewRequest(http.MethodPost, front.URL+"/mcp", strings.NewReader(`{}`))
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: status %d, want %d", host, resp.StatusCode, want)
+		}
+		if want == http.StatusOK && resp.Header.Get("X-Host") != host {
+			t.Errorf("child saw Host %q, want the client's %q", resp.Header.Get("X-Host"), host)
+		}
 	}
 }
 
 // Requests are logged with their JSON-RPC method and tool.
 func TestProxyLogsRequests(t *testing.T) {
+	t.Parallel()
 	events := make(chan Event, 10)
-	p := newProxy(func(ev Event) { events <- ev }, time.Second, 1<<20)
+	p := New(Options{WaitTimeout: time.Second, OnEvent: func(ev Event) { events <- ev }})
 	front := httptest.NewServer(p)
 	defer front.Close()
-	p.activate(fakeBackend(t, 3, echo), nil)
+	p.Activate(fakeBackend(t, 3, echo))
 	post(t, front.URL+"/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say_hello","arguments":{}}}`)
 	ev := (<-events).(Request)
 	if ev.HTTPMethod != "POST" || ev.RPCMethod != "tools/call" || ev.Tool != "say_hello" || ev.Status != 200 || ev.Gen != 3 || ev.Path != "/mcp" {
@@ -186,16 +190,18 @@ func TestProxyLogsRequests(t *testing.T) {
 }
 
 func TestProxyRejectsOversizedBody(t *testing.T) {
-	p := newProxy(func(Event) {}, time.Second, 16)
+	t.Parallel()
+	p := New(Options{WaitTimeout: time.Second, MaxBodyBytes: 16})
 	front := httptest.NewServer(p)
 	defer front.Close()
-	p.activate(fakeBackend(t, 1, echo), nil)
+	p.Activate(fakeBackend(t, 1, echo))
 	if resp, _ := post(t, front.URL+"/mcp", strings.Repeat("x", 17)); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("status %d", resp.StatusCode)
 	}
 }
 
 func TestParseRPC(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]rpcInfo{
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"say_hello"}}`: {Method: "tools/call", Tool: "say_hello"},
 		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`:                   {Method: "initialize", Initialize: true},

@@ -118,7 +118,7 @@ func runInit(ctx context.Context, opts *initOptions) error {
 		return FlagErrorf("name the directory to create the project in, e.g. `mcpctl init weather` (or `mcpctl init .` for this one)")
 	}
 	if opts.Dir != "" && !opts.nameSet {
-		p.Name = filepath.Base(filepath.Join(cwd, opts.Dir))
+		p.Name = filepath.Base(inDir(cwd, opts.Dir))
 	}
 	if interactive {
 		if err := runInitWizard(ctx, opts); err != nil {
@@ -131,7 +131,7 @@ func runInit(ctx context.Context, opts *initOptions) error {
 	if opts.Dir == "" {
 		opts.Dir = p.Name
 	}
-	p.Dir = filepath.Join(cwd, opts.Dir)
+	p.Dir = inDir(cwd, opts.Dir)
 	if err := p.Validate(); err != nil {
 		if !opts.nameSet && config.CheckName(p.Name) != nil {
 			example := "NAME"
@@ -233,6 +233,14 @@ func printInitSummary(opts *initOptions, plan *scaffold.Plan, key, gitLine, me, 
 // found on PATH (or PATH finds this very binary), else its absolute path, with ~ for the
 // home directory when that needs no quoting, quoted for a POSIX shell. It also returns
 // the absolute path ("" when PATH found it).
+// inDir is dir as the user meant it: an absolute path as given, a relative one under cwd.
+func inDir(cwd, dir string) string {
+	if filepath.IsAbs(dir) {
+		return filepath.Clean(dir)
+	}
+	return filepath.Join(cwd, dir)
+}
+
 func invocation(arg0, cwd, home string, lookPath func(string) (string, error)) (string, string) {
 	const name = "mcpctl"
 	if arg0 == "" || !strings.ContainsAny(arg0, `/\`) {

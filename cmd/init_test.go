@@ -361,3 +361,19 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	}
 	walk(NewRootCmd(f))
 }
+
+// An absolute directory is used as given, not taken as relative to where mcpctl runs.
+func TestInitAbsoluteDir(t *testing.T) {
+	cwd, target := t.TempDir(), filepath.Join(t.TempDir(), "proj")
+	f, _, _, stub := testFactory(t, cwd)
+	stubGitInit(stub, true)
+	if err := execute(t, f, "init", target, "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(target, "go.mod")); err != nil {
+		t.Fatalf("project not at %s: %v", target, err)
+	}
+	if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+		t.Errorf("init wrote into the working directory: %v", entries)
+	}
+}

@@ -192,41 +192,9 @@ func TestDevNoTUIOutput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a generated server")
 	}
-	parent := t.TempDir()
-	p := scaffold.Project{Dir: filepath.Join(parent, "demo"), Name: "demo", Module: "example.com/demo",
+	p := scaffold.Project{Dir: filepath.Join(t.TempDir(), "demo"), Name: "demo", Module: "example.com/demo",
 		Path: config.DefaultPath, Port: config.DefaultPort, Auth: config.AuthAPIKey, Stateless: true}
-	plan, key, err := p.Plan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := scaffold.Apply(p.Dir, plan); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-
-	f, _, _, _ := testFactory(t, p.Dir)
-	f.Executor = executor.System{}
-	log := &devOutput{changed: make(chan struct{})}
-	f.IOStreams.ErrOut = log
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() {
-		root := NewRootCmd(f)
-		root.AddCommand(newDevCmd(f, nil))
-		root.SetArgs([]string{"dev", "--no-tui", "--port", strconv.Itoa(port)})
-		done <- root.ExecuteContext(ctx)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("mcpctl dev: %v", err)
-		}
-	}()
+	port, key, log := startDev(t, p)
 	from := 0
 	log.waitFor(t, &from, "ready: generation")
 	if strings.Contains(log.String(), "never registered") {
@@ -240,11 +208,11 @@ func TestDevNoTUIOutput(t *testing.T) {
 			MaxRetries: 1,
 		}
 		cs, err := mcp.NewClient(&mcp.Implementation{Name: "dev-no-tui", Version: "0"}, nil).
-			Connect(ctx, transport, &mcp.ClientSessionOptions{ProtocolVersion: version})
+			Connect(t.Context(), transport, &mcp.ClientSessionOptions{ProtocolVersion: version})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Ada"}}); err != nil {
+		if _, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "say_hello", Arguments: map[string]any{"name": "Ada"}}); err != nil {
 			t.Fatalf("say_hello (%q): %v", version, err)
 		}
 		cs.Close()
@@ -302,38 +270,8 @@ func TestDevOAuthFollowsThePortServed(t *testing.T) {
 	p := scaffold.Project{Dir: filepath.Join(t.TempDir(), "demo"), Name: "demo", Module: "example.com/demo",
 		Path: config.DefaultPath, Port: config.DefaultPort, Auth: config.AuthOAuth, Stateless: true,
 		Issuer: "https://login.example.com/"}
-	plan, _, err := p.Plan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := scaffold.Apply(p.Dir, plan); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port, _, log := startDev(t, p)
 	local := "http://127.0.0.1:" + strconv.Itoa(port)
-
-	f, _, _, _ := testFactory(t, p.Dir)
-	f.Executor = executor.System{}
-	log := &devOutput{changed: make(chan struct{})}
-	f.IOStreams.ErrOut = log
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() {
-		root := NewRootCmd(f)
-		root.SetArgs([]string{"dev", "--no-tui", "--port", strconv.Itoa(port)})
-		done <- root.ExecuteContext(ctx)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("mcpctl dev: %v", err)
-		}
-	}()
 	from := 0
 	log.waitFor(t, &from, "ready: generation")
 	if want := "mcpctl connect CLIENT --port " + strconv.Itoa(port); !strings.Contains(log.String(), want) {
@@ -365,4 +303,42 @@ func TestDevOAuthFollowsThePortServed(t *testing.T) {
 	if strings.Contains(out.String(), "MCP_RESOURCE_URL") || strings.Contains(out.String(), ":8000") {
 		t.Errorf("check against the served port (%v):\n%s", err, out)
 	}
+}
+
+// startDev generates p, runs `mcpctl dev --no-tui` on it on a free port until the test
+// ends, and returns the port, the project's API key and dev's output.
+func startDev(t *testing.T, p scaffold.Project) (int, string, *devOutput) {
+	t.Helper()
+	plan, key, err := p.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scaffold.Apply(p.Dir, plan); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	f, _, _, _ := testFactory(t, p.Dir)
+	f.Executor = executor.System{}
+	log := &devOutput{changed: make(chan struct{})}
+	f.IOStreams.ErrOut = log
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		root := NewRootCmd(f)
+		root.SetArgs([]string{"dev", "--no-tui", "--port", strconv.Itoa(port)})
+		done <- root.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mcpctl dev: %v", err)
+		}
+	})
+	return port, key, log
 }

@@ -1,5 +1,5 @@
 // Command bench measures the server `mcpctl init` generates against a bare go-sdk server
-// with the same tool and against the TypeScript SDK, in one run, interleaved, and writes
+// with the same tools and against the TypeScript SDK, in one run, interleaved, and writes
 // BENCHMARKS.md. Run it from the repository root:
 //
 //	go run ./bench
@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/mcpctl/mcpctl/internal/mcpwire"
 	"github.com/mcpctl/mcpctl/scaffold"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // containerName names the generated server run under a memory ceiling.
@@ -163,6 +165,9 @@ func run(ctx context.Context, o options) error {
 				env: []string{"MCP_API_KEY=" + key, "MCP_STATELESS=" + strconv.FormatBool(mode == "stateless"), "GOMEMLIMIT=" + o.containerMem}})
 		}
 	}
+	if err := sameTools(ctx, servers[0], servers[1]); err != nil {
+		return err
+	}
 	if o.profile != "" {
 		return profile(ctx, o, servers)
 	}
@@ -209,6 +214,44 @@ func run(ctx context.Context, o options) error {
 		path = filepath.Join(root, path)
 	}
 	return writeKeepingNotes(path, md)
+}
+
+// sameTools checks that the bare server registers the generated project's tools: what
+// each collection marks includes every registered tool's schemas, so the comparison is of
+// the layers only when the tools are the same.
+func sameTools(ctx context.Context, gen, bare *server) error {
+	lists := make([]string, 2)
+	for i, s := range []*server{gen, bare} {
+		if _, err := s.start(ctx); err != nil {
+			return err
+		}
+		list, err := listTools(ctx, s)
+		s.stop()
+		if err != nil {
+			return fmt.Errorf("%s: tools/list: %w", s.label(), err)
+		}
+		lists[i] = list
+	}
+	if lists[0] != lists[1] {
+		return fmt.Errorf("bench/bare does not register the generated project's tools; make its tools match the template's (templates/go/tools)\ngenerated: %s\nbare:      %s", lists[0], lists[1])
+	}
+	return nil
+}
+
+func listTools(ctx context.Context, s *server) (string, error) {
+	hc := &http.Client{Transport: mcpwire.WithHeader(http.DefaultTransport, s.header()), Timeout: 10 * time.Second}
+	c := mcp.NewClient(&mcp.Implementation{Name: "mcpctl-bench", Version: "1"}, nil)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: s.url, HTTPClient: hc, MaxRetries: -1}, nil)
+	if err != nil {
+		return "", err
+	}
+	defer cs.Close()
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(res.Tools)
+	return string(b), err
 }
 
 // repoRoot is the mcpctl checkout this program lives in.

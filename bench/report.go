@@ -59,7 +59,7 @@ func (r *results) markdown() string {
 	p("# Benchmarks\n\n")
 	p("Written by `go run ./bench` on %s (%s). Rerun it to replace the part above the notes.\n\n",
 		r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
-	p("Tool `say_hello` (`{\"name\":\"Ada\"}`) on every server. The generated server is `mcpctl init` as it comes (API key auth on, request log, body cap, CORS, keep-alive); the bare go-sdk server (`bench/bare`) is `mcp.NewStreamableHTTPHandler` with the same tool and nothing else; both use go-sdk v1.8.0. Stateless servers are loaded in the 2026-07-28 era, stateful ones in 2025-11-25 (one session per client). Load: `mcpctl bench`'s generator (`loadgen`), keep-alive connections, only correct answers counted.\n\n")
+	p("Tool `say_hello` (`{\"name\":\"Ada\"}`) on every server. The generated server is `mcpctl init` as it comes (API key auth on, request log, body cap, CORS, keep-alive); the bare go-sdk server (`bench/bare`) is `mcp.NewStreamableHTTPHandler` with the same tools (say_hello, long_task, get_weather: the run checks that both list the same) and nothing else; both use go-sdk v1.8.0. Stateless servers are loaded in the 2026-07-28 era, stateful ones in 2025-11-25 (one session per client). Load: `mcpctl bench`'s generator (`loadgen`), keep-alive connections, only correct answers counted.\n\n")
 	p("## Machine\n\n")
 	for _, l := range r.machine {
 		p("- %s\n", l)

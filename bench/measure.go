@@ -82,10 +82,10 @@ func measureThroughput(ctx context.Context, o options, servers []*server, res *r
 	}
 	total := o.rounds * len(o.clients) * len(servers)
 	n := 0
+	groups := pairGroups(servers)
 	for r := range o.rounds {
 		for ci, c := range o.clients {
-			for j := range servers {
-				s := servers[(r+ci+j)%len(servers)]
+			for _, s := range roundOrder(groups, r+ci, r%2 == 1) {
 				n++
 				lo := loadgen.Options{
 					URL: s.url, Header: s.header(), Tool: "say_hello", Args: json.RawMessage(`{"name":"Ada"}`),
@@ -113,6 +113,46 @@ func measureThroughput(ctx context.Context, o options, servers []*server, res *r
 		}
 	}
 	return nil
+}
+
+// pairGroups puts each generated server next to the bare one of its mode, so that the two
+// are measured back to back and their ratio is taken within a round (pairedRatio): this
+// machine's speed drifts between measurements far more than within a few seconds.
+func pairGroups(servers []*server) [][]*server {
+	var groups [][]*server
+	paired := map[*server]bool{}
+	for _, s := range servers {
+		if paired[s] {
+			continue
+		}
+		g := []*server{s}
+		if s.name == "generated" {
+			for _, b := range servers {
+				if b.name == "bare go-sdk" && b.mode == s.mode && !paired[b] {
+					g = append(g, b)
+					paired[b] = true
+					break
+				}
+			}
+		}
+		paired[s] = true
+		groups = append(groups, g)
+	}
+	return groups
+}
+
+// roundOrder is the order of one round: the groups rotated by shift, each pair in turn
+// first or second.
+func roundOrder(groups [][]*server, shift int, swap bool) []*server {
+	var order []*server
+	for i := range groups {
+		g := groups[(shift+i)%len(groups)]
+		if swap && len(g) == 2 {
+			g = []*server{g[1], g[0]}
+		}
+		order = append(order, g...)
+	}
+	return order
 }
 
 func measureSessions(ctx context.Context, o options, servers []*server, res *results) error {

@@ -42,6 +42,22 @@ func (r *results) median(s *server, c int, f func(sample) float64) float64 {
 	return median(v)
 }
 
+// pairedRatio is the median over rounds of f(a) ÷ f(b), each ratio taken within its
+// round (a and b were measured back to back; pairGroups).
+func (r *results) pairedRatio(a, b *server, c int, f func(sample) float64) string {
+	as, bs := r.load[a][c], r.load[b][c]
+	var v []float64
+	for i := range min(len(as), len(bs)) {
+		if x, y := f(as[i]), f(bs[i]); x > 0 && y > 0 {
+			v = append(v, x/y)
+		}
+	}
+	if len(v) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", median(v))
+}
+
 func (r *results) failed(s *server) int64 {
 	var n int64
 	for _, ss := range r.load[s] {
@@ -69,7 +85,7 @@ func (r *results) markdown() string {
 		pinned = "servers and load not pinned (no taskset or one CPU)"
 	}
 	p("- %s\n", pinned)
-	p("- a shared machine: other work ran at the same time, so absolute figures move between runs; every measurement is interleaved (servers take turns, %d %s, medians) and the ratios are the figures to compare.\n\n", o.rounds, plural(o.rounds, "round", "rounds"))
+	p("- a shared machine: other work ran at the same time, so absolute figures move between runs; every measurement is interleaved (servers take turns, %d %s, medians) and the ratios are the figures to compare. The generated server and bare go-sdk of the same mode are measured back to back (in turn first), and a throughput or CPU ratio is the median of the ratios of the rounds.\n\n", o.rounds, plural(o.rounds, "round", "rounds"))
 
 	p("## Ratios: generated ÷ bare go-sdk\n\n")
 	p("| measure | stateless | stateful | target |\n| --- | --- | --- | --- |\n")
@@ -78,14 +94,14 @@ func (r *results) markdown() string {
 	rate := func(x sample) float64 { return x.rate }
 	for _, c := range o.clients {
 		p("| throughput, %d %s | %s | %s | ≥ 0.90× |\n", c, clientsWord(c),
-			ratio(r.median(gl, c, rate), r.median(bl, c, rate)), ratio(r.median(gf, c, rate), r.median(bf, c, rate)))
+			r.pairedRatio(gl, bl, c, rate), r.pairedRatio(gf, bf, c, rate))
 	}
 	cpu := func(x sample) float64 { return x.cpu }
 	for _, c := range o.clients {
 		// Calls per server CPU-second: the inverse of CPU per call, so that bigger is better
 		// as with throughput.
 		p("| calls per CPU-second, %d %s | %s | %s | ≥ 0.90× |\n", c, clientsWord(c),
-			ratio(r.median(bl, c, cpu), r.median(gl, c, cpu)), ratio(r.median(bf, c, cpu), r.median(gf, c, cpu)))
+			r.pairedRatio(bl, gl, c, cpu), r.pairedRatio(bf, gf, c, cpu))
 	}
 	if cl, cf := r.find(containerName, "stateless"), r.find(containerName, "stateful"); cl != nil && cf != nil {
 		for _, c := range o.clients {

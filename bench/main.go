@@ -64,7 +64,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of one throughput measurement")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "load before each measurement, not counted")
 	flag.StringVar(&clients, "clients", "1,16,64", "concurrent clients to measure")
-	flag.IntVar(&o.coldRuns, "cold", 10, "cold starts per server (the median is reported)")
+	flag.IntVar(&o.coldRuns, "cold", 20, "cold starts per server (the median is reported)")
 	flag.IntVar(&o.sessions, "sessions", 1000, "sessions opened for the stateful memory figure")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "file to write (\"\": only print)")
 	flag.BoolVar(&o.skipTS, "skip-ts", false, "leave out the TypeScript SDK server")

@@ -60,7 +60,7 @@ type options struct {
 func main() {
 	var o options
 	var clients string
-	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds of every throughput measurement (the median is reported)")
+	flag.IntVar(&o.rounds, "rounds", 7, "interleaved rounds of every throughput measurement (the median is reported)")
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of one throughput measurement")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "load before each measurement, not counted")
 	flag.StringVar(&clients, "clients", "1,16,64", "concurrent clients to measure")

@@ -227,6 +227,7 @@ func TestKeyRotationFaults(t *testing.T) {
 	for round := range 3 {
 		var wg sync.WaitGroup
 		codes := make([]int, 3)
+		errs := make([]string, 3)
 		for i := range codes {
 			wg.Add(1)
 			go func() {
@@ -235,13 +236,13 @@ func TestKeyRotationFaults(t *testing.T) {
 				if (round+i)%2 == 0 {
 					args = append(args, "--now")
 				}
-				_, _, codes[i] = mcpctl(t, r.dir, r.env, args...)
+				_, errs[i], codes[i] = mcpctl(t, r.dir, r.env, args...)
 			}()
 		}
 		wg.Wait()
 		vars, ok := r.dotenv()
 		if slices.ContainsFunc(codes, func(c int) bool { return c != 0 }) || !ok || !r.accepted(vars["MCP_API_KEY"]) {
-			t.Errorf("concurrent round %d: exits %v, .env ok %v, MCP_API_KEY accepted %v", round, codes, ok, r.accepted(vars["MCP_API_KEY"]))
+			t.Errorf("concurrent round %d: exits %v, .env ok %v, MCP_API_KEY accepted %v; stderr: %q", round, codes, ok, r.accepted(vars["MCP_API_KEY"]), errs)
 		}
 		if n := len(keys.SplitHashes(r.hashes())); n > 2 {
 			t.Errorf("concurrent round %d: the app accepts %d keys, want the key and at most its previous", round, n)
